@@ -1,0 +1,64 @@
+"""POST /auth/login and /auth/refresh: signing in through Cognito, behind the portal's own API."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing_portal.http import PortalResolver, handle
+from billing_portal.identity import CognitoIdentity, NewPasswordChallenge, Tokens
+from billing_portal.settings import FunctionSettings, settings_loader
+
+
+class Settings(FunctionSettings):
+    user_pool_id: str
+    user_pool_client_id: str
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=8192)
+
+
+class LoginResponse(BaseModel):
+    """Tokens, or on the first sign-in the challenge to choose a new password."""
+
+    id_token: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    expires_in: int | None = None
+    challenge: str | None = None
+    session: str | None = None
+
+
+settings = settings_loader(Settings)
+app = PortalResolver()
+
+
+def identity() -> CognitoIdentity:
+    return CognitoIdentity(settings().user_pool_id, settings().user_pool_client_id)
+
+
+@app.operation(
+    "POST", "/auth/login", summary="Sign in", body=LoginRequest, response=LoginResponse,
+    errors=(400, 401, 422, 429), public=True,
+)
+def login(body: LoginRequest) -> Tokens | NewPasswordChallenge:
+    return identity().login(body.username.strip().lower(), body.password)
+
+
+@app.operation(
+    "POST", "/auth/refresh", summary="New tokens from a refresh token", body=RefreshRequest,
+    response=Tokens, errors=(400, 401, 422, 429), public=True,
+)
+def refresh(body: RefreshRequest) -> Tokens:
+    return identity().refresh(body.refresh_token)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(app, event, context)

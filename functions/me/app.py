@@ -1,0 +1,27 @@
+"""GET /me: the signed-in user's profile."""
+
+from typing import Any
+
+from billing_portal.accounts import AccountReader
+from billing_portal.dynamo import DynamoLedgerStore
+from billing_portal.http import PortalResolver, handle
+from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.views import Me
+
+
+class Settings(FunctionSettings):
+    table_name: str
+
+
+settings = settings_loader(Settings)
+app = PortalResolver()
+
+
+@app.operation("GET", "/me", summary="The signed-in user", response=Me, errors=(401, 404))
+def get_me() -> Me:
+    caller = app.caller()
+    return AccountReader(DynamoLedgerStore(settings().table_name)).me(caller.account_id, caller.username)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(app, event, context)

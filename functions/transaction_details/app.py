@@ -1,0 +1,33 @@
+"""GET /transactions/{id}: the Transaction Details page of any transaction type."""
+
+from typing import Any
+
+from billing_portal.accounts import AccountReader
+from billing_portal.dynamo import DynamoLedgerStore
+from billing_portal.http import PortalResolver, handle
+from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.views import TransactionDetailsResponse
+
+
+class Settings(FunctionSettings):
+    table_name: str
+
+
+settings = settings_loader(Settings)
+app = PortalResolver()
+
+
+@app.operation(
+    "GET",
+    "/transactions/<id>",
+    summary="Details of one transaction",
+    response=TransactionDetailsResponse,
+    errors=(401, 404, 410),
+)
+def get_transaction(id: str) -> TransactionDetailsResponse:  # noqa: A002 - the route's parameter name
+    reader = AccountReader(DynamoLedgerStore(settings().table_name))
+    return reader.details(app.caller().account_id, id)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(app, event, context)

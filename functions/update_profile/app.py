@@ -1,0 +1,35 @@
+"""PATCH /account/profile: billing address, time zone and billing contacts."""
+
+from typing import Any
+
+from billing_portal.accounts import AccountReader
+from billing_portal.dynamo import DynamoLedgerStore
+from billing_portal.http import PortalResolver, handle
+from billing_portal.profile import ProfileUpdate
+from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.views import Dashboard
+
+
+class Settings(FunctionSettings):
+    table_name: str
+
+
+settings = settings_loader(Settings)
+app = PortalResolver()
+
+
+@app.operation(
+    "PATCH",
+    "/account/profile",
+    summary="Edit the billing profile",
+    body=ProfileUpdate,
+    response=Dashboard,
+    errors=(400, 401, 404, 422),
+)
+def update_profile(body: ProfileUpdate) -> Dashboard:
+    reader = AccountReader(DynamoLedgerStore(settings().table_name))
+    return reader.update_profile(app.caller().account_id, body)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(app, event, context)

@@ -1,0 +1,1 @@
+"""The billing portal's shared package: domain, models, data access and adapters."""

@@ -1,0 +1,167 @@
+"""What a signed-in customer reads of their account: the dashboard, the transaction history and the details
+of one transaction. Retention windows from the help centre: 24 months of history and invoice PDFs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from billing_portal import views
+from billing_portal.errors import Gone, NotFound, ValidationFailed
+from billing_portal.ingest import ANY_DOCUMENT_ID
+from billing_portal.ledger import EntryType
+from billing_portal.profile import ProfileUpdate
+from billing_portal.store import HistoryWindow, LedgerStore, row_sort_key
+
+HISTORY_MONTHS = 24
+BILLING_TEAM = "the billing team at billing@net2phone.ca or 1-877-498-3772 (option 4)"
+PAGE_SIZES = (10, 50, 100)
+_CURSOR_KEY = re.compile(r"^TXN#\d{4}-\d{2}-\d{2}#\d{8}$")
+
+
+def months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def encode_cursor(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"k": sort_key}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)["k"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise ValidationFailed("The cursor is not one this API gave out.") from None
+    if not isinstance(key, str) or not _CURSOR_KEY.match(key):
+        raise ValidationFailed("The cursor is not one this API gave out.")
+    return key
+
+
+def _before(sort_key: str) -> str:
+    """The greatest sort key that is still before `sort_key` (keys end in a fixed-width sequence)."""
+    prefix, seq = sort_key.rsplit("#", 1)
+    number = int(seq)
+    return f"{prefix}#{number - 1:08d}" if number else f"{prefix}#"
+
+
+class HistoryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    type: frozenset[EntryType] | None = Field(
+        default=None, description="Comma-separated: invoice, payment, credit, refund"
+    )
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    page_size: int = Field(default=10, description="10, 50 or 100")
+    cursor: str | None = Field(default=None, max_length=200)
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _types(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            names = [v.strip() for v in value.split(",")]
+            unknown = sorted({n for n in names if n not in {t.value for t in EntryType}})
+            if unknown or not names:
+                raise ValueError("must be one or more of invoice, payment, credit, refund, comma-separated")
+            return frozenset(names)
+        return value
+
+    @field_validator("page_size")
+    @classmethod
+    def _page_size(cls, value: int) -> int:
+        if value not in PAGE_SIZES:
+            raise ValueError("must be 10, 50 or 100")
+        return value
+
+    @model_validator(mode="after")
+    def _range(self) -> HistoryQuery:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError("from must not be after to")
+        return self
+
+
+class AccountReader:
+    def __init__(self, store: LedgerStore, today: Callable[[], date] = utc_today) -> None:
+        self.store = store
+        self.today = today
+
+    def dashboard(self, account_id: str) -> views.Dashboard:
+        account = self.store.get_account(account_id)
+        if account is None:
+            raise NotFound("Account not found.")
+        return views.dashboard(account)
+
+    def update_profile(self, account_id: str, change: ProfileUpdate) -> views.Dashboard:
+        changes: dict[str, Any] = {}
+        if change.billing_address is not None:
+            changes["billing_address"] = change.billing_address.model_dump()
+        if change.time_zone is not None:
+            changes["time_zone"] = change.time_zone
+        if change.billing_contacts is not None:
+            changes["billing_contacts"] = change.billing_contacts
+        account = self.store.update_profile(account_id, changes)
+        if account is None:
+            raise NotFound("Account not found.")
+        return views.dashboard(account)
+
+    def history(self, account_id: str, query: HistoryQuery) -> views.HistoryPage:
+        today = self.today()
+        earliest = months_before(today, HISTORY_MONTHS)
+        if query.from_ is not None and query.from_ < earliest:
+            raise ValidationFailed(
+                f"Transaction history goes back {HISTORY_MONTHS} months, to {earliest.isoformat()}. "
+                f"For older transactions, contact {BILLING_TEAM}.",
+            )
+        if query.to is not None and query.to < earliest:
+            raise ValidationFailed(
+                f"Transaction history goes back {HISTORY_MONTHS} months, to {earliest.isoformat()}. "
+                f"For older transactions, contact {BILLING_TEAM}.",
+            )
+        low = f"TXN#{(query.from_ or earliest).isoformat()}#"
+        high = f"TXN#{(query.to or date.max).isoformat()}#99999999"
+        if query.cursor is not None:
+            high = min(high, _before(decode_cursor(query.cursor)))
+        window = HistoryWindow(low=low, high=high)
+        rows = self.store.history(account_id, query.type, window, query.page_size + 1)
+        page, more = rows[: query.page_size], len(rows) > query.page_size
+        next_cursor = encode_cursor(row_sort_key(page[-1].date, page[-1].seq)) if more and page else None
+        pdf_since = earliest
+        return views.HistoryPage(
+            items=[views.history_item(row, pdf_since) for row in page], next_cursor=next_cursor
+        )
+
+    def details(self, account_id: str, transaction_id: str) -> views.TransactionDetailsResponse:
+        if not ANY_DOCUMENT_ID.match(transaction_id):
+            raise NotFound(f"Transaction {transaction_id} was not found.")
+        document = self.store.get_document(account_id, transaction_id)
+        if document is None:
+            raise NotFound(f"Transaction {transaction_id} was not found.")
+        earliest = months_before(self.today(), HISTORY_MONTHS)
+        if date.fromisoformat(document["date"]) < earliest:
+            raise Gone(
+                f"Transaction {transaction_id} is older than {HISTORY_MONTHS} months. "
+                f"For its details, contact {BILLING_TEAM}."
+            )
+        return views.transaction_details(document, invoice_pdf_since=earliest)
+
+    def me(self, account_id: str, username: str) -> views.Me:
+        user = self.store.get_user(account_id, username)
+        if user is None:
+            raise NotFound("Your portal user was not found.")
+        return views.Me(**asdict(user))

@@ -1,0 +1,361 @@
+"""DynamoDB adapter of the ledger store: one table, an item collection per account.
+
+    PK ACCOUNT#<id>  SK ACCOUNT            the account: profile, ledger state, auto pay (dashboard: 1 read)
+    PK ACCOUNT#<id>  SK TXN#<date>#<seq>   a history row (GSI1 by type: ACCOUNT#<id>#TXN#<type>)
+    PK ACCOUNT#<id>  SK DOC#<id>           a transaction's details: invoice, payment, credit, refund
+    PK ACCOUNT#<id>  SK USER#<username>    a portal user
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from billing_portal import aws
+from billing_portal.errors import ConcurrentUpdate
+from billing_portal.ledger import (
+    EntryType,
+    HistoryRow,
+    LastPayment,
+    LedgerState,
+    OpenInvoice,
+    Posting,
+    invoice_status,
+)
+from billing_portal.store import (
+    Account,
+    Address,
+    DuplicateDocument,
+    HistoryWindow,
+    PortalUser,
+    row_sort_key,
+)
+
+TYPE_INDEX = "GSI1"
+_MAX_TRANSACTION_ITEMS = 100
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_plain(v)) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _native(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Python values DynamoDB accepts: dates as ISO text, floats never."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        raise TypeError("money and quantities are never floats")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _native(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; ours are integers (cents, counts)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value
+
+
+def account_key(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def _ledger_to_map(state: LedgerState) -> dict[str, Any]:
+    return {
+        "entry_count": state.entry_count,
+        "balance_cents": state.balance_cents,
+        "unapplied_cents": state.unapplied_cents,
+        "open_invoices": {k: asdict(v) for k, v in state.open_invoices.items()},
+        "pending_credits": dict(state.pending_credits),
+        "last_entry_date": state.last_entry_date,
+        "last_payment": asdict(state.last_payment) if state.last_payment else None,
+    }
+
+
+def _ledger_from_map(version: int, data: dict[str, Any]) -> LedgerState:
+    last = data.get("last_payment")
+    return LedgerState(
+        version=version,
+        entry_count=data["entry_count"],
+        balance_cents=data["balance_cents"],
+        unapplied_cents=data["unapplied_cents"],
+        open_invoices={
+            k: OpenInvoice(
+                issue_date=date.fromisoformat(v["issue_date"]),
+                due_date=date.fromisoformat(v["due_date"]),
+                total_cents=v["total_cents"],
+                outstanding_cents=v["outstanding_cents"],
+            )
+            for k, v in data.get("open_invoices", {}).items()
+        },
+        pending_credits=dict(data.get("pending_credits", {})),
+        last_entry_date=date.fromisoformat(data["last_entry_date"]) if data.get("last_entry_date") else None,
+        last_payment=LastPayment(date.fromisoformat(last["date"]), last["amount_cents"], last["method"])
+        if last
+        else None,
+    )
+
+
+def _account_from_item(data: dict[str, Any]) -> Account:
+    return Account(
+        account_id=data["account_id"],
+        account_number=data["account_number"],
+        name=data["name"],
+        billing_address=Address(**data["billing_address"]),
+        time_zone=data["time_zone"],
+        billing_contacts=list(data.get("billing_contacts", [])),
+        ledger=_ledger_from_map(data["ledger_version"], data["ledger"]),
+        autopay=data.get("autopay"),
+    )
+
+
+def _row_from_item(data: dict[str, Any]) -> HistoryRow:
+    return HistoryRow(
+        seq=data["seq"],
+        id=data["id"],
+        type=EntryType(data["type"]),
+        date=date.fromisoformat(data["date"]),
+        description=data["description"],
+        credit_cents=data.get("credit_cents"),
+        debit_cents=data.get("debit_cents"),
+        balance_cents=data["balance_cents"],
+    )
+
+
+class DynamoLedgerStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    @property
+    def _db(self) -> Any:
+        return aws.client("dynamodb")
+
+    # -- accounts -------------------------------------------------------------------------------------
+
+    def get_account(self, account_id: str) -> Account | None:
+        found = self._db.get_item(
+            TableName=self.table, Key=to_item({"PK": account_key(account_id), "SK": "ACCOUNT"})
+        ).get("Item")
+        return _account_from_item(from_item(found)) if found else None
+
+    def create_account(self, account: Account) -> bool:
+        item = {
+            "PK": account_key(account.account_id),
+            "SK": "ACCOUNT",
+            "account_id": account.account_id,
+            "account_number": account.account_number,
+            "name": account.name,
+            "billing_address": asdict(account.billing_address),
+            "time_zone": account.time_zone,
+            "billing_contacts": account.billing_contacts,
+            "ledger_version": account.ledger.version,
+            "ledger": _ledger_to_map(account.ledger),
+        }
+        try:
+            self._db.put_item(
+                TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def update_profile(self, account_id: str, changes: dict[str, Any]) -> Account | None:
+        names = {f"#f{i}": name for i, name in enumerate(changes)}
+        values = {f":v{i}": value for i, value in enumerate(changes.values())}
+        try:
+            updated = self._db.update_item(
+                TableName=self.table,
+                Key=to_item({"PK": account_key(account_id), "SK": "ACCOUNT"}),
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return _account_from_item(from_item(updated["Attributes"]))
+
+    # -- postings -------------------------------------------------------------------------------------
+
+    def commit(self, account_id: str, posting: Posting, documents: list[dict[str, Any]]) -> None:
+        pk = account_key(account_id)
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item({"PK": pk, "SK": "ACCOUNT"}),
+                    "UpdateExpression": "SET ledger = :ledger, ledger_version = :next",
+                    "ConditionExpression": "ledger_version = :seen",
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":ledger": _ledger_to_map(posting.after),
+                            ":next": posting.after.version,
+                            ":seen": posting.before.version,
+                        }
+                    ),
+                }
+            }
+        ]
+        for row in posting.rows:
+            sort_key = row_sort_key(row.date, row.seq)
+            record = {
+                "PK": pk,
+                "SK": sort_key,
+                "GSI1PK": f"{pk}#TXN#{row.type.value}",
+                "GSI1SK": sort_key,
+                **asdict(row),
+                "type": row.type.value,
+            }
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(record),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+
+        new_docs = {doc["id"]: dict(doc) for doc in documents}
+        for allocation in posting.allocations:
+            applied = {"source_id": allocation.source_id, "cents": allocation.cents}
+            status = invoice_status(allocation.invoice_total_cents, allocation.invoice_outstanding_after)
+            if allocation.invoice_id in new_docs:  # applied to an invoice written by this same posting
+                doc = new_docs[allocation.invoice_id]
+                doc["amount_paid_cents"] = doc.get("amount_paid_cents", 0) + allocation.cents
+                doc["status"] = status
+                doc["applied"] = [*doc.get("applied", []), applied]
+                continue
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_item({"PK": pk, "SK": f"DOC#{allocation.invoice_id}"}),
+                        "UpdateExpression": "SET amount_paid_cents = amount_paid_cents + :c, #s = :s, "
+                        "applied = list_append(applied, :a)",
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": to_item(
+                            {":c": allocation.cents, ":s": status, ":a": [applied]}
+                        ),
+                    }
+                }
+            )
+        for credit_id in posting.consumed_pending_credits:
+            if credit_id in new_docs:
+                continue
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_item({"PK": pk, "SK": f"DOC#{credit_id}"}),
+                        "UpdateExpression": "SET #s = :s, applied_on_invoice = :i",
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": to_item(
+                            {":s": "applied", ":i": posting.rows[0].id}
+                        ),
+                    }
+                }
+            )
+        for doc in new_docs.values():
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item({"PK": pk, "SK": f"DOC#{doc['id']}", **doc}),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        if len(items) > _MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a posting touches {len(items)} items; DynamoDB allows {_MAX_TRANSACTION_ITEMS}")
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            doc_positions = range(len(items) - len(new_docs), len(items))
+            if any(reasons[i] == "ConditionalCheckFailed" for i in doc_positions if i < len(reasons)):
+                raise DuplicateDocument from error
+            raise ConcurrentUpdate from error
+
+    # -- reads ----------------------------------------------------------------------------------------
+
+    def history(
+        self, account_id: str, types: frozenset[EntryType] | None, window: HistoryWindow, limit: int
+    ) -> list[HistoryRow]:
+        pk = account_key(account_id)
+        if types is None or types == frozenset(EntryType):
+            return self._query_rows(None, pk, window, limit)
+        # One query per type, merged newest first: no page is filtered down after reading.
+        pages = [self._query_rows(t, f"{pk}#TXN#{t.value}", window, limit) for t in sorted(types)]
+        merged = heapq.merge(*pages, key=lambda r: row_sort_key(r.date, r.seq), reverse=True)
+        return list(merged)[:limit]
+
+    def _query_rows(
+        self, entry_type: EntryType | None, partition: str, window: HistoryWindow, limit: int
+    ) -> list[HistoryRow]:
+        pk_name, sk_name = ("PK", "SK") if entry_type is None else ("GSI1PK", "GSI1SK")
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": f"{pk_name} = :pk AND {sk_name} BETWEEN :low AND :high",
+            "ExpressionAttributeValues": to_item({":pk": partition, ":low": window.low, ":high": window.high}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if entry_type is not None:
+            request["IndexName"] = TYPE_INDEX
+        found = self._db.query(**request)["Items"]
+        return [_row_from_item(from_item(item)) for item in found]
+
+    def get_document(self, account_id: str, document_id: str) -> dict[str, Any] | None:
+        found = self._db.get_item(
+            TableName=self.table, Key=to_item({"PK": account_key(account_id), "SK": f"DOC#{document_id}"})
+        ).get("Item")
+        if not found:
+            return None
+        doc = from_item(found)
+        for key in ("PK", "SK"):
+            doc.pop(key, None)
+        return doc
+
+    # -- users ----------------------------------------------------------------------------------------
+
+    def get_user(self, account_id: str, username: str) -> PortalUser | None:
+        found = self._db.get_item(
+            TableName=self.table, Key=to_item({"PK": account_key(account_id), "SK": f"USER#{username}"})
+        ).get("Item")
+        if not found:
+            return None
+        data = from_item(found)
+        return PortalUser(**{k: data[k] for k in PortalUser.__dataclass_fields__})
+
+    def put_user(self, user: PortalUser) -> None:
+        item = {"PK": account_key(user.account_id), "SK": f"USER#{user.username}", **asdict(user)}
+        self._db.put_item(TableName=self.table, Item=to_item(item))

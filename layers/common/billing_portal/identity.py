@@ -1,0 +1,87 @@
+"""Cognito adapter: signing in and refreshing tokens for the portal's users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from billing_portal import aws
+from billing_portal.errors import NotSignedIn, Throttled
+
+WRONG_CREDENTIALS = "The username or password is incorrect."
+SESSION_EXPIRED = "Your session has expired. Sign in again."
+
+
+class Tokens(BaseModel):
+    id_token: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class NewPasswordChallenge(BaseModel):
+    challenge: str = "NEW_PASSWORD_REQUIRED"
+    session: str
+
+
+class CognitoIdentity:
+    def __init__(self, user_pool_id: str, client_id: str) -> None:
+        self.user_pool_id = user_pool_id
+        self.client_id = client_id
+
+    @property
+    def _idp(self) -> Any:
+        return aws.client("cognito-idp")
+
+    def login(self, username: str, password: str) -> Tokens | NewPasswordChallenge:
+        result = self._call(
+            WRONG_CREDENTIALS,
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=self.client_id,
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            return NewPasswordChallenge(session=result["Session"])
+        if "AuthenticationResult" not in result:
+            # Any other challenge (MFA and so on) is not configured for the portal's pool.
+            raise NotSignedIn(WRONG_CREDENTIALS)
+        return _tokens(result["AuthenticationResult"])
+
+    def refresh(self, refresh_token: str) -> Tokens:
+        result = self._call(
+            SESSION_EXPIRED,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=self.client_id,
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+        return _tokens(result["AuthenticationResult"], refresh_token)
+
+    def _call(self, refused: str, **kwargs: Any) -> dict[str, Any]:
+        """`initiate_auth`, with Cognito's refusals answered by one generic sentence (no user enumeration)."""
+        try:
+            result: dict[str, Any] = self._idp.initiate_auth(**kwargs)
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in ("TooManyRequestsException", "LimitExceededException"):
+                raise Throttled("Too many attempts. Wait a minute and try again.") from None
+            if code in (
+                "NotAuthorizedException",
+                "UserNotFoundException",
+                "UserNotConfirmedException",
+                "PasswordResetRequiredException",
+                "InvalidParameterException",
+            ):
+                raise NotSignedIn(refused) from None
+            raise
+        return result
+
+
+def _tokens(result: dict[str, Any], refresh_token: str | None = None) -> Tokens:
+    return Tokens(
+        id_token=result["IdToken"],
+        access_token=result["AccessToken"],
+        refresh_token=result.get("RefreshToken") or refresh_token or "",
+        expires_in=result["ExpiresIn"],
+    )

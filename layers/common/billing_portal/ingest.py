@@ -1,0 +1,329 @@
+"""What the billing engine sends the portal, and how each document is posted.
+
+The engine calls the internal ingest function directly (no API route, so no customer token reaches it).
+Every document carries the engine's own id; posting the same id twice posts it once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from billing_portal import cdr, ledger
+from billing_portal.errors import NotFound, ValidationFailed
+from billing_portal.ledger import Entry, EntryType, PaymentMethod
+from billing_portal.money import parse_amount
+from billing_portal.posting import PostingPlan, post
+from billing_portal.profile import AddressModel, validate_contacts, validate_time_zone
+from billing_portal.store import Account, Address, LedgerStore
+from billing_portal.taxes import compute_taxes
+
+ACCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+DOCUMENT_ID = {
+    EntryType.INVOICE: r"^INV-[A-Z0-9-]{1,40}$",
+    EntryType.PAYMENT: r"^PAY-[A-Z0-9-]{1,40}$",
+    EntryType.CREDIT: r"^CR-[A-Z0-9-]{1,40}$",
+    EntryType.REFUND: r"^RF-[A-Z0-9-]{1,40}$",
+}
+ANY_DOCUMENT_ID = re.compile(r"^(INV|PAY|CR|RF)-[A-Z0-9-]{1,40}$")
+Amount = Annotated[str, Field(pattern=r"^(0|[1-9]\d{0,9})\.\d{2}$", examples=["123.45"])]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountIn(_Strict):
+    kind: Literal["account"]
+    account_id: str = Field(pattern=ACCOUNT_ID)
+    account_number: str = Field(pattern=r"^\d{6,12}$")
+    name: str = Field(min_length=1, max_length=120)
+    billing_address: AddressModel
+    time_zone: str
+    billing_contacts: list[str] = Field(default_factory=list, max_length=10)
+
+    _tz = field_validator("time_zone")(validate_time_zone)
+    _contacts = field_validator("billing_contacts")(validate_contacts)
+
+
+class InvoiceLineIn(_Strict):
+    description: str = Field(min_length=1, max_length=200)
+    category: Literal["service", "usage"]
+    quantity: int = Field(ge=1, le=1_000_000_000)
+    amount: Amount
+
+
+class CdrFileIn(_Strict):
+    """The billed call records behind the invoice, already in the CDR bucket."""
+
+    object_key: str = Field(pattern=r"^billed/[A-Za-z0-9-]+/INV-[A-Z0-9-]+\.csv\.gz$")
+    call_count: int = Field(ge=0)
+    usage_total: Amount
+
+
+class InvoiceIn(_Strict):
+    kind: Literal["invoice"]
+    account_id: str = Field(pattern=ACCOUNT_ID)
+    invoice_id: str = Field(pattern=DOCUMENT_ID[EntryType.INVOICE])
+    issue_date: date
+    period_start: date
+    period_end: date
+    due_date: date
+    lines: list[InvoiceLineIn] = Field(min_length=1, max_length=500)
+    cdr_file: CdrFileIn | None = None
+
+    @model_validator(mode="after")
+    def _dates_and_usage(self) -> InvoiceIn:
+        if not self.period_start <= self.period_end:
+            raise ValueError("period_start must not be after period_end")
+        if self.due_date < self.issue_date:
+            raise ValueError("due_date must not be before issue_date")
+        if self.cdr_file is not None:
+            usage = sum(parse_amount(line.amount) for line in self.lines if line.category == "usage")
+            if usage != parse_amount(self.cdr_file.usage_total):
+                raise ValueError("the CDR file's usage total does not match the invoice's usage lines")
+            if self.cdr_file.object_key != cdr.object_key(self.account_id, self.invoice_id):
+                raise ValueError(f"the CDR file must be {cdr.object_key(self.account_id, self.invoice_id)}")
+        return self
+
+
+class PaymentIn(_Strict):
+    kind: Literal["payment"]
+    account_id: str = Field(pattern=ACCOUNT_ID)
+    payment_id: str = Field(pattern=DOCUMENT_ID[EntryType.PAYMENT])
+    date: date
+    amount: Amount
+    method: PaymentMethod
+    reference: str = Field(min_length=1, max_length=80)
+    card_brand: str | None = Field(default=None, max_length=20)
+    card_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+
+
+class CreditIn(_Strict):
+    kind: Literal["credit"]
+    account_id: str = Field(pattern=ACCOUNT_ID)
+    credit_id: str = Field(pattern=DOCUMENT_ID[EntryType.CREDIT])
+    date: date
+    amount: Amount
+    reason: str = Field(min_length=1, max_length=200)
+    reference: str | None = Field(default=None, max_length=80)
+
+
+class RefundIn(_Strict):
+    kind: Literal["refund"]
+    account_id: str = Field(pattern=ACCOUNT_ID)
+    refund_id: str = Field(pattern=DOCUMENT_ID[EntryType.REFUND])
+    date: date
+    amount: Amount
+    reason: str = Field(min_length=1, max_length=200)
+    reference: str | None = Field(default=None, max_length=80)
+
+
+class PendingCreditIn(_Strict):
+    """A credit promised on the next invoice."""
+
+    kind: Literal["pending_credit"]
+    account_id: str = Field(pattern=ACCOUNT_ID)
+    credit_id: str = Field(pattern=DOCUMENT_ID[EntryType.CREDIT])
+    date: date
+    amount: Amount
+    reason: str = Field(min_length=1, max_length=200)
+
+
+IngestRequest = Annotated[
+    AccountIn | InvoiceIn | PaymentIn | CreditIn | RefundIn | PendingCreditIn,
+    Field(discriminator="kind"),
+]
+
+
+class CdrFiles(Protocol):
+    def exists(self, object_key: str) -> bool: ...
+
+
+def _positive(amount: str, field: str) -> int:
+    cents = parse_amount(amount)
+    if cents <= 0:
+        raise ValidationFailed(f"The {field} must be more than zero.")
+    return cents
+
+
+def _invoice_plan(doc: InvoiceIn) -> PostingPlan:
+    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
+        province = account.billing_address.province
+        lines = [
+            {
+                "description": line.description,
+                "category": line.category,
+                "quantity": line.quantity,
+                "amount_cents": parse_amount(line.amount),
+            }
+            for line in doc.lines
+        ]
+        subtotal = sum(line["amount_cents"] for line in lines)
+        taxes = compute_taxes(province, doc.issue_date, subtotal)
+        total = subtotal + sum(t.amount_cents for t in taxes)
+        if total <= 0:
+            raise ValidationFailed("An invoice's total must be more than zero.")
+        entry = Entry(doc.invoice_id, EntryType.INVOICE, doc.issue_date, total, "Invoice")
+        posting = ledger.post_invoice(account.ledger, entry, doc.due_date)
+        document: dict[str, Any] = {
+            "id": doc.invoice_id,
+            "type": EntryType.INVOICE.value,
+            "date": doc.issue_date,
+            "description": "Invoice",
+            "issue_date": doc.issue_date,
+            "period_start": doc.period_start,
+            "period_end": doc.period_end,
+            "due_date": doc.due_date,
+            "province": province,
+            "lines": lines,
+            "subtotal_cents": subtotal,
+            "taxes": [{"name": t.label, "rate": str(t.rate), "amount_cents": t.amount_cents} for t in taxes],
+            "total_cents": total,
+            "amount_paid_cents": 0,
+            "status": ledger.invoice_status(total, total),
+            "applied": [],
+            "cdr_file": doc.cdr_file.model_dump() if doc.cdr_file else None,
+        }
+        return posting, [document]
+
+    return plan
+
+
+def _payment_plan(doc: PaymentIn) -> PostingPlan:
+    cents = _positive(doc.amount, "payment amount")
+
+    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
+        description = ledger.payment_description(doc.method, doc.date)
+        entry = Entry(doc.payment_id, EntryType.PAYMENT, doc.date, cents, description)
+        posting = ledger.post_payment(account.ledger, entry)
+        document = {
+            "id": doc.payment_id,
+            "type": EntryType.PAYMENT.value,
+            "date": doc.date,
+            "description": description,
+            "amount_cents": cents,
+            "method": doc.method.value,
+            "status": "approved",
+            "reference": doc.reference,
+            "card_brand": doc.card_brand,
+            "card_last4": doc.card_last4,
+            "allocations": _allocations_of(posting, doc.payment_id),
+        }
+        return posting, [document]
+
+    return plan
+
+
+def _credit_plan(doc: CreditIn) -> PostingPlan:
+    cents = _positive(doc.amount, "credit amount")
+
+    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
+        description = f"Credit {doc.credit_id}"
+        entry = Entry(doc.credit_id, EntryType.CREDIT, doc.date, cents, description)
+        posting = ledger.post_credit(account.ledger, entry)
+        document = {
+            "id": doc.credit_id,
+            "type": EntryType.CREDIT.value,
+            "date": doc.date,
+            "description": description,
+            "amount_cents": cents,
+            "reason": doc.reason,
+            "reference": doc.reference,
+            "status": "applied",
+            "allocations": _allocations_of(posting, doc.credit_id),
+        }
+        return posting, [document]
+
+    return plan
+
+
+def _refund_plan(doc: RefundIn) -> PostingPlan:
+    cents = _positive(doc.amount, "refund amount")
+
+    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
+        description = f"Refund {doc.refund_id}"
+        entry = Entry(doc.refund_id, EntryType.REFUND, doc.date, cents, description)
+        posting = ledger.post_refund(account.ledger, entry)
+        document = {
+            "id": doc.refund_id,
+            "type": EntryType.REFUND.value,
+            "date": doc.date,
+            "description": description,
+            "amount_cents": cents,
+            "reason": doc.reason,
+            "reference": doc.reference,
+            "status": "issued",
+        }
+        return posting, [document]
+
+    return plan
+
+
+def _pending_credit_plan(doc: PendingCreditIn) -> PostingPlan:
+    cents = _positive(doc.amount, "credit amount")
+
+    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
+        posting = ledger.add_pending_credit(account.ledger, doc.credit_id, cents)
+        document = {
+            "id": doc.credit_id,
+            "type": EntryType.CREDIT.value,
+            "date": doc.date,
+            "description": f"Credit {doc.credit_id}",
+            "amount_cents": cents,
+            "reason": doc.reason,
+            "status": "pending",
+            "allocations": [],
+        }
+        return posting, [document]
+
+    return plan
+
+
+def _allocations_of(posting: ledger.Posting, source_id: str) -> list[dict[str, Any]]:
+    return [
+        {"invoice_id": a.invoice_id, "cents": a.cents} for a in posting.allocations if a.source_id == source_id
+    ]
+
+
+def ingest(store: LedgerStore, cdr_files: CdrFiles, request: BaseModel) -> dict[str, Any]:
+    """Post one document from the billing engine; answers what happened."""
+    if isinstance(request, AccountIn):
+        account = Account(
+            account_id=request.account_id,
+            account_number=request.account_number,
+            name=request.name,
+            billing_address=Address(**request.billing_address.model_dump()),
+            time_zone=request.time_zone,
+            billing_contacts=request.billing_contacts,
+        )
+        created = store.create_account(account)
+        return {"status": "created" if created else "already_exists", "id": request.account_id}
+
+    document_id, plan = _plan_for(request)
+    account_id: str = request.account_id  # type: ignore[attr-defined]
+    if store.get_account(account_id) is None:
+        raise NotFound(f"Account {account_id} does not exist.")
+    if store.get_document(account_id, document_id) is not None:
+        return {"status": "already_posted", "id": document_id}
+    if isinstance(request, InvoiceIn) and request.cdr_file and not cdr_files.exists(request.cdr_file.object_key):
+        raise ValidationFailed(f"The billed CDR file {request.cdr_file.object_key} is not in the CDR bucket.")
+    outcome = post(store, account_id, plan)
+    return {"status": "posted" if outcome.posted else "already_posted", "id": document_id}
+
+
+def _plan_for(request: BaseModel) -> tuple[str, PostingPlan]:
+    if isinstance(request, InvoiceIn):
+        return request.invoice_id, _invoice_plan(request)
+    if isinstance(request, PaymentIn):
+        return request.payment_id, _payment_plan(request)
+    if isinstance(request, CreditIn):
+        return request.credit_id, _credit_plan(request)
+    if isinstance(request, RefundIn):
+        return request.refund_id, _refund_plan(request)
+    if isinstance(request, PendingCreditIn):
+        return request.credit_id, _pending_credit_plan(request)
+    raise TypeError(f"no posting for {type(request).__name__}")

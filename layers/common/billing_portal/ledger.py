@@ -1,0 +1,268 @@
+"""The account ledger's rules, free of storage and HTTP.
+
+Posting is the only way money moves. An account's ledger state is one record (balance, credit not yet
+applied, open invoices, credits pending on future invoices); a posting turns one state into the next and
+yields the history rows and invoice settlements to store with it, atomically.
+
+Invariant, after every posting: ``balance == sum(open invoices' outstanding) - unapplied``.
+Positive balance: the customer owes. Negative: a credit on the account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+
+from billing_portal.errors import Conflict
+
+# Card payments taken before the portal's processor went live show as historical (help-centre article).
+HISTORICAL_CARD_CUTOFF = date(2025, 7, 1)
+# The source of an allocation made from credit already on the account when an invoice is posted.
+ACCOUNT_CREDIT = "account_credit"
+
+
+class EntryType(StrEnum):
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    CREDIT = "credit"
+    REFUND = "refund"
+
+
+class PaymentMethod(StrEnum):
+    CREDIT_CARD = "credit_card"
+    BANK_UPLOAD = "bank_upload"
+
+
+def payment_description(method: PaymentMethod, paid_on: date) -> str:
+    if method is PaymentMethod.BANK_UPLOAD:
+        return "Bank Upload"
+    return "Historical Credit Card" if paid_on < HISTORICAL_CARD_CUTOFF else "Credit Card"
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    issue_date: date
+    due_date: date
+    total_cents: int
+    outstanding_cents: int
+
+
+@dataclass(frozen=True)
+class LastPayment:
+    date: date
+    amount_cents: int
+    method: str
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    version: int = 0
+    entry_count: int = 0
+    balance_cents: int = 0
+    unapplied_cents: int = 0
+    open_invoices: dict[str, OpenInvoice] = field(default_factory=dict)
+    pending_credits: dict[str, int] = field(default_factory=dict)
+    last_entry_date: date | None = None
+    last_payment: LastPayment | None = None
+
+    @property
+    def pending_credit_cents(self) -> int:
+        return sum(self.pending_credits.values())
+
+    @property
+    def current_balance_cents(self) -> int:
+        """What the dashboard shows: credits pending on future invoices already count."""
+        return self.balance_cents - self.pending_credit_cents
+
+    @property
+    def next_due_date(self) -> date | None:
+        return min((inv.due_date for inv in self.open_invoices.values()), default=None)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the Transaction History table, as posted."""
+
+    seq: int
+    id: str
+    type: EntryType
+    date: date
+    description: str
+    credit_cents: int | None
+    debit_cents: int | None
+    balance_cents: int
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """`cents` of a payment or credit applied to an invoice."""
+
+    source_id: str
+    invoice_id: str
+    cents: int
+    invoice_outstanding_after: int
+    invoice_total_cents: int
+
+
+@dataclass(frozen=True)
+class Posting:
+    """The outcome of one posting: everything to write in one transaction."""
+
+    before: LedgerState
+    after: LedgerState
+    rows: list[HistoryRow]
+    allocations: list[Allocation]
+    consumed_pending_credits: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    type: EntryType
+    date: date
+    amount_cents: int
+    description: str
+
+
+class BackdatedPosting(Conflict):
+    code = "backdated_posting"  # type: ignore[assignment]
+
+
+class RefundExceedsCredit(Conflict):
+    code = "refund_exceeds_credit"  # type: ignore[assignment]
+
+
+def invoice_status(total_cents: int, outstanding_cents: int) -> str:
+    if outstanding_cents <= 0:
+        return "paid"
+    return "partially_paid" if outstanding_cents < total_cents else "open"
+
+
+class _Builder:
+    """Accumulates one posting's changes on a working copy of the state."""
+
+    def __init__(self, state: LedgerState) -> None:
+        self.before = state
+        self.balance = state.balance_cents
+        self.unapplied = state.unapplied_cents
+        self.open = dict(state.open_invoices)
+        self.pending = dict(state.pending_credits)
+        self.entry_count = state.entry_count
+        self.last_entry_date = state.last_entry_date
+        self.last_payment = state.last_payment
+        self.rows: list[HistoryRow] = []
+        self.allocations: list[Allocation] = []
+        self.consumed: list[str] = []
+
+    def add_row(self, entry: Entry) -> None:
+        if entry.amount_cents <= 0:
+            raise ValueError("a posted amount is positive; its type says which way it moves the balance")
+        if self.last_entry_date is not None and entry.date < self.last_entry_date:
+            raise BackdatedPosting(
+                f"{entry.id} is dated {entry.date}, before the last posted transaction "
+                f"({self.last_entry_date}); post it with today's date."
+            )
+        is_debit = entry.type in (EntryType.INVOICE, EntryType.REFUND)
+        self.balance += entry.amount_cents if is_debit else -entry.amount_cents
+        self.rows.append(
+            HistoryRow(
+                seq=self.entry_count,
+                id=entry.id,
+                type=entry.type,
+                date=entry.date,
+                description=entry.description,
+                credit_cents=None if is_debit else entry.amount_cents,
+                debit_cents=entry.amount_cents if is_debit else None,
+                balance_cents=self.balance,
+            )
+        )
+        self.entry_count += 1
+        self.last_entry_date = entry.date
+
+    def apply_unapplied(self, source_id: str) -> None:
+        """Credit on the account pays the oldest unpaid invoices first."""
+        for invoice_id in sorted(self.open, key=lambda i: (self.open[i].issue_date, i)):
+            if self.unapplied == 0:
+                break
+            invoice = self.open[invoice_id]
+            take = min(self.unapplied, invoice.outstanding_cents)
+            self.unapplied -= take
+            outstanding = invoice.outstanding_cents - take
+            self.allocations.append(
+                Allocation(source_id, invoice_id, take, outstanding, invoice.total_cents)
+            )
+            if outstanding == 0:
+                del self.open[invoice_id]
+            else:
+                self.open[invoice_id] = replace(invoice, outstanding_cents=outstanding)
+
+    def build(self) -> Posting:
+        after = LedgerState(
+            version=self.before.version + 1,
+            entry_count=self.entry_count,
+            balance_cents=self.balance,
+            unapplied_cents=self.unapplied,
+            open_invoices=self.open,
+            pending_credits=self.pending,
+            last_entry_date=self.last_entry_date,
+            last_payment=self.last_payment,
+        )
+        return Posting(self.before, after, self.rows, self.allocations, self.consumed)
+
+
+def post_invoice(state: LedgerState, entry: Entry, due_date: date) -> Posting:
+    """An invoice charges the account. Credits pending on this (future) invoice are posted with it."""
+    builder = _Builder(state)
+    builder.add_row(entry)
+    builder.open[entry.id] = OpenInvoice(entry.date, due_date, entry.amount_cents, entry.amount_cents)
+    for credit_id, cents in sorted(state.pending_credits.items()):
+        builder.add_row(
+            Entry(credit_id, EntryType.CREDIT, entry.date, cents, f"Credit {credit_id} on invoice {entry.id}")
+        )
+        builder.unapplied += cents
+        del builder.pending[credit_id]
+        builder.consumed.append(credit_id)
+    builder.apply_unapplied(ACCOUNT_CREDIT)
+    return builder.build()
+
+
+def post_payment(state: LedgerState, entry: Entry) -> Posting:
+    """A payment received and cleared; `entry.description` names how it was paid."""
+    builder = _Builder(state)
+    builder.add_row(entry)
+    builder.unapplied += entry.amount_cents
+    builder.apply_unapplied(entry.id)
+    if state.last_payment is None or entry.date >= state.last_payment.date:
+        builder.last_payment = LastPayment(entry.date, entry.amount_cents, entry.description)
+    return builder.build()
+
+
+def post_credit(state: LedgerState, entry: Entry) -> Posting:
+    builder = _Builder(state)
+    builder.add_row(entry)
+    builder.unapplied += entry.amount_cents
+    builder.apply_unapplied(entry.id)
+    return builder.build()
+
+
+def post_refund(state: LedgerState, entry: Entry) -> Posting:
+    """A refund pays back credit on the account; it cannot create a debt no invoice explains."""
+    if entry.amount_cents > state.unapplied_cents:
+        raise RefundExceedsCredit(
+            f"Refund {entry.id} of {entry.amount_cents / 100:.2f} exceeds the credit on the account "
+            f"({state.unapplied_cents / 100:.2f})."
+        )
+    builder = _Builder(state)
+    builder.add_row(entry)
+    builder.unapplied -= entry.amount_cents
+    return builder.build()
+
+
+def add_pending_credit(state: LedgerState, credit_id: str, cents: int) -> Posting:
+    """A credit promised on the next invoice: in the current balance now, in the history with that invoice."""
+    if cents <= 0:
+        raise ValueError("a pending credit is positive")
+    builder = _Builder(state)
+    builder.pending[credit_id] = cents
+    return builder.build()

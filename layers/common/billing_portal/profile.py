@@ -1,0 +1,89 @@
+"""The account's billing profile: address, time zone, billing contacts, and their validation."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from billing_portal.taxes import PROVINCES
+
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+POSTAL_CODE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$")
+Text = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+def validate_time_zone(value: str) -> str:
+    """An IANA zone name such as America/Toronto."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}", value):
+        raise ValueError("must be an IANA time zone such as America/Toronto")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone such as America/Toronto") from None
+    return value
+
+
+def validate_email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value.lower()
+
+
+def validate_contacts(values: list[str]) -> list[str]:
+    cleaned = [validate_email(v) for v in values]
+    if len(set(cleaned)) != len(cleaned):
+        raise ValueError("each billing contact may be listed once")
+    return cleaned
+
+
+class AddressModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    line1: Text
+    line2: Text | None = None
+    city: Text
+    province: str = Field(description="Two-letter province or territory code, e.g. ON or QC")
+    postal_code: str = Field(examples=["M5V 3L9"])
+    country: str = Field(default="CA", pattern="^CA$")
+
+    @field_validator("province")
+    @classmethod
+    def _province(cls, value: str) -> str:
+        if value.upper() not in PROVINCES:
+            raise ValueError(f"must be a Canadian province or territory code: {', '.join(sorted(PROVINCES))}")
+        return value.upper()
+
+    @field_validator("postal_code")
+    @classmethod
+    def _postal_code(cls, value: str) -> str:
+        value = value.upper().strip()
+        if not POSTAL_CODE.match(value):
+            raise ValueError("must be a Canadian postal code such as M5V 3L9")
+        return f"{value[:3]} {value[-3:]}"
+
+
+class ProfileUpdate(BaseModel):
+    """PATCH /account/profile: any of the three, at least one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    billing_address: AddressModel | None = None
+    time_zone: str | None = Field(default=None, examples=["America/Toronto"])
+    billing_contacts: list[str] | None = Field(default=None, max_length=10)
+
+    _tz = field_validator("time_zone")(lambda v: None if v is None else validate_time_zone(v))
+    _contacts = field_validator("billing_contacts")(lambda v: None if v is None else validate_contacts(v))
+
+    @model_validator(mode="after")
+    def _something(self) -> ProfileUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of billing_address, time_zone, billing_contacts")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
