@@ -10,7 +10,7 @@ PY        := $(VENV)/bin/python
 export PYENV_VERSION ?= 3.13.0
 export SAM_CLI_TELEMETRY := 0
 BASE_PY := $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	  if command -v $$p >/dev/null 2>&1 && PYENV_VERSION=$(PYENV_VERSION) $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	    command -v $$p; break; fi; done)
 
 .PHONY: help install run test lint bench deploy clean

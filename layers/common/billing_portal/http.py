@@ -64,7 +64,7 @@ def _problems(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
     problems = []
     for issue in error.errors(include_url=False, include_input=False):
         where = ".".join(str(p) for p in issue["loc"]) or prefix or "body"
-        message = issue["msg"]
+        message = issue["msg"].removeprefix("Value error, ")
         if issue["type"] == "extra_forbidden":
             message = "is not a field this operation accepts"
         elif issue["type"] == "missing":

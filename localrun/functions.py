@@ -1,0 +1,50 @@
+"""Loads each function's `app.py` the way Lambda would, under a module name of its own (every function's
+module is called `app`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+from localrun import template
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@cache
+def module(logical_id: str) -> ModuleType:
+    function = template.functions()[logical_id]
+    name = f"functions_{function.code_dir.name}_app"
+    spec = importlib.util.spec_from_file_location(name, function.module_file)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {function.module_file}")
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def handler(logical_id: str) -> Handler:
+    function = template.functions()[logical_id]
+    found: Handler = getattr(module(logical_id), function.handler_name)
+    return found
+
+
+class LambdaContext:
+    """The parts of Lambda's context object that Powertools reads."""
+
+    def __init__(self, function_name: str, request_id: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:ca-central-1:123456789012:function:{function_name}"
+        self.memory_limit_in_mb = 512
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 15_000

@@ -1,0 +1,139 @@
+"""Creates the template's tables, buckets and user pool with boto3, wherever boto3 points: the moto server
+of `make run`, or moto in-process in the tests. (moto's CloudFormation skips Cognito and API Gateway, so
+the resources are made here from their template properties instead.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from localrun import template
+
+REGION = "ca-central-1"
+STACK = "billing-portal"
+
+
+def create_all(region: str = REGION) -> dict[str, str]:
+    """Create every supported resource; returns logical id -> physical id (what `!Ref` resolves to)."""
+    physical: dict[str, str] = {}
+    defined = template.resources()
+    creators = {
+        "AWS::DynamoDB::Table": _table,
+        "AWS::S3::Bucket": _bucket,
+        "AWS::Cognito::UserPool": _user_pool,
+    }
+    for logical_id, resource in defined.items():
+        create = creators.get(resource["Type"])
+        if create:
+            physical[logical_id] = create(logical_id, resource["Properties"], region)
+    # Clients after pools: they refer to them.
+    for logical_id, resource in defined.items():
+        if resource["Type"] == "AWS::Cognito::UserPoolClient":
+            physical[logical_id] = _user_pool_client(logical_id, resource["Properties"], physical, region)
+    return physical
+
+
+def function_environments(physical: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {
+        logical_id: template.function_environment(function, physical)
+        for logical_id, function in template.functions().items()
+    }
+
+
+def _table(logical_id: str, props: dict[str, Any], region: str) -> str:
+    name = f"{STACK}-{logical_id}"
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if "GlobalSecondaryIndexes" in props:
+        request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if "StreamSpecification" in props:
+        request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    dynamodb.create_table(**request)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl:
+        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+    return name
+
+
+def _bucket(logical_id: str, props: dict[str, Any], region: str) -> str:
+    name = f"{STACK}-{logical_id.lower()}"
+    s3 = boto3.client("s3", region_name=region)
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    if "PublicAccessBlockConfiguration" in props:
+        s3.put_public_access_block(
+            Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+        )
+    if "BucketEncryption" in props:
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+                    for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                ]
+            },
+        )
+    lifecycle = props.get("LifecycleConfiguration")
+    if lifecycle:
+        rules = []
+        for rule in lifecycle["Rules"]:
+            converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"]}
+            converted["Filter"] = {"Prefix": rule.get("Prefix", "")}
+            if "ExpirationInDays" in rule:
+                days = rule["ExpirationInDays"]
+                converted["Expiration"] = {"Days": 7 if isinstance(days, dict) else int(days)}
+            if "AbortIncompleteMultipartUpload" in rule:
+                converted["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+            rules.append(converted)
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    return name
+
+
+def _user_pool(logical_id: str, props: dict[str, Any], region: str) -> str:
+    idp = boto3.client("cognito-idp", region_name=region)
+    request: dict[str, Any] = {"PoolName": f"{STACK}-{logical_id}"}
+    for key in (
+        "Policies",
+        "AutoVerifiedAttributes",
+        "UsernameConfiguration",
+        "AdminCreateUserConfig",
+        "AccountRecoverySetting",
+    ):
+        if key in props:
+            request[key] = props[key]
+    if "Schema" in props:
+        request["Schema"] = props["Schema"]
+    pool = idp.create_user_pool(**request)["UserPool"]
+    return str(pool["Id"])
+
+
+def _user_pool_client(
+    logical_id: str, props: dict[str, Any], physical: dict[str, str], region: str
+) -> str:
+    idp = boto3.client("cognito-idp", region_name=region)
+    request: dict[str, Any] = {
+        "UserPoolId": physical[props["UserPoolId"]["Ref"]],
+        "ClientName": f"{STACK}-{logical_id}",
+    }
+    for key in (
+        "GenerateSecret",
+        "ExplicitAuthFlows",
+        "PreventUserExistenceErrors",
+        "EnableTokenRevocation",
+        "AccessTokenValidity",
+        "IdTokenValidity",
+        "RefreshTokenValidity",
+        "TokenValidityUnits",
+        "ReadAttributes",
+        "WriteAttributes",
+    ):
+        if key in props:
+            request[key] = props[key]
+    client = idp.create_user_pool_client(**request)["UserPoolClient"]
+    return str(client["ClientId"])

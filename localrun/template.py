@@ -1,0 +1,114 @@
+"""Reads infra/template.yaml, the single source of truth for routes, functions and resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form tags (!Ref X becomes {"Ref": "X"})."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+@cache
+def load(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET, POST, ...
+    path: str  # /transactions/{id}
+    function: str  # logical id of the function
+    public: bool  # no Cognito authorizer
+
+    @property
+    def resolver_path(self) -> str:
+        """The same path in Powertools' notation (/transactions/<id>)."""
+        return self.path.replace("{", "<").replace("}", ">")
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, Any]
+
+    @property
+    def module_file(self) -> Path:
+        return self.code_dir / (self.handler.rsplit(".", 1)[0] + ".py")
+
+    @property
+    def handler_name(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+def resources(template: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    return dict((template or load())["Resources"])
+
+
+def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
+    template = template or load()
+    global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    found = {}
+    for logical_id, resource in resources(template).items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+        code_dir = (TEMPLATE_PATH.parent / props["CodeUri"]).resolve()
+        found[logical_id] = Function(logical_id, code_dir, props["Handler"], env)
+    return found
+
+
+def routes(template: dict[str, Any] | None = None) -> list[Route]:
+    template = template or load()
+    found = []
+    for logical_id, resource in resources(template).items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            props = event["Properties"]
+            public = props.get("Auth", {}).get("Authorizer") == "NONE"
+            found.append(Route(props["Method"].upper(), props["Path"], logical_id, public))
+    return found
+
+
+def function_environment(function: Function, physical_ids: dict[str, str]) -> dict[str, str]:
+    """A function's environment with references resolved to the local resources' names."""
+    resolved = {}
+    for name, value in function.environment.items():
+        if isinstance(value, dict) and "Ref" in value:
+            resolved[name] = physical_ids[value["Ref"]]
+        elif isinstance(value, str | int):
+            resolved[name] = str(value)
+        else:
+            raise ValueError(f"{function.logical_id}.{name}: cannot resolve {value!r} locally")
+    return resolved
