@@ -13,7 +13,7 @@ BASE_PY := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	  if command -v $$p >/dev/null 2>&1 && PYENV_VERSION=$(PYENV_VERSION) $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	    command -v $$p; break; fi; done)
 
-.PHONY: help install run test lint bench deploy clean
+.PHONY: help install run test lint typecheck bench deploy clean
 
 help:
 	@echo "make run     start the local stack with demo data on http://127.0.0.1:$${PORT:-3000}"
@@ -47,13 +47,17 @@ test: install $(SAM_VENV)/.installed
 	$(VENV)/bin/cfn-lint infra/template.yaml
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam validate --lint --template infra/template.yaml --region ca-central-1
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy layers/common/billing_portal localrun functions
+	$(MAKE) --no-print-directory typecheck
 	$(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/common/billing_portal localrun functions
+	$(MAKE) --no-print-directory typecheck
+
+# Every function's module is called `app`, so each is checked on its own.
+typecheck: install
+	$(VENV)/bin/mypy -p billing_portal -p localrun
+	for f in functions/*/app.py; do $(VENV)/bin/mypy $$f || exit 1; done
 
 bench: install
 	$(PY) -m bench

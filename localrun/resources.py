@@ -113,9 +113,7 @@ def _user_pool(logical_id: str, props: dict[str, Any], region: str) -> str:
     return str(pool["Id"])
 
 
-def _user_pool_client(
-    logical_id: str, props: dict[str, Any], physical: dict[str, str], region: str
-) -> str:
+def _user_pool_client(logical_id: str, props: dict[str, Any], physical: dict[str, str], region: str) -> str:
     idp = boto3.client("cognito-idp", region_name=region)
     request: dict[str, Any] = {
         "UserPoolId": physical[props["UserPoolId"]["Ref"]],

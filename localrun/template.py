@@ -36,7 +36,8 @@ _CfnLoader.add_multi_constructor("!", _tag)
 @cache
 def load(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass  # type: ignore[no-any-return]
+        loaded: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+        return loaded
 
 
 @dataclass(frozen=True)

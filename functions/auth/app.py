@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from billing_portal.http import PortalResolver, handle
 from billing_portal.identity import CognitoIdentity, NewPasswordChallenge, Tokens
 from billing_portal.settings import FunctionSettings, settings_loader
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(FunctionSettings):
@@ -45,16 +44,26 @@ def identity() -> CognitoIdentity:
 
 
 @app.operation(
-    "POST", "/auth/login", summary="Sign in", body=LoginRequest, response=LoginResponse,
-    errors=(400, 401, 422, 429), public=True,
+    "POST",
+    "/auth/login",
+    summary="Sign in",
+    body=LoginRequest,
+    response=LoginResponse,
+    errors=(400, 401, 422, 429),
+    public=True,
 )
 def login(body: LoginRequest) -> Tokens | NewPasswordChallenge:
     return identity().login(body.username.strip().lower(), body.password)
 
 
 @app.operation(
-    "POST", "/auth/refresh", summary="New tokens from a refresh token", body=RefreshRequest,
-    response=Tokens, errors=(400, 401, 422, 429), public=True,
+    "POST",
+    "/auth/refresh",
+    summary="New tokens from a refresh token",
+    body=RefreshRequest,
+    response=Tokens,
+    errors=(400, 401, 422, 429),
+    public=True,
 )
 def refresh(body: RefreshRequest) -> Tokens:
     return identity().refresh(body.refresh_token)

@@ -8,13 +8,12 @@ document it cannot post `{"status": "rejected", "error": {"message", "code", "de
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import TypeAdapter, ValidationError
-
 from billing_portal.cdr_store import S3CdrFiles
 from billing_portal.dynamo import DynamoLedgerStore
 from billing_portal.errors import FieldProblem, PortalError, ValidationFailed
 from billing_portal.ingest import IngestRequest, ingest
 from billing_portal.settings import FunctionSettings, settings_loader
+from pydantic import TypeAdapter, ValidationError
 
 
 class Settings(FunctionSettings):
@@ -38,9 +37,7 @@ def _rejected(error: PortalError) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         request = request_adapter.validate_python(event)
-        result = ingest(
-            DynamoLedgerStore(settings().table_name), S3CdrFiles(settings().cdr_bucket), request
-        )
+        result = ingest(DynamoLedgerStore(settings().table_name), S3CdrFiles(settings().cdr_bucket), request)
     except ValidationError as error:
         problems = [
             FieldProblem(".".join(str(p) for p in e["loc"]), e["msg"])

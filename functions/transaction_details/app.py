@@ -24,7 +24,7 @@ app = PortalResolver()
     response=TransactionDetailsResponse,
     errors=(401, 404, 410),
 )
-def get_transaction(id: str) -> TransactionDetailsResponse:  # noqa: A002 - the route's parameter name
+def get_transaction(id: str) -> TransactionDetailsResponse:
     reader = AccountReader(DynamoLedgerStore(settings().table_name))
     return reader.details(app.caller().account_id, id)
 

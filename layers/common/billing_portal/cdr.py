@@ -73,5 +73,15 @@ def read_csv_gz(source: IO[bytes]) -> Iterator[BilledCall]:
             raise ValueError(f"unexpected CDR columns: {header}")
         for row in reader:
             yield BilledCall(
-                row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6], row[7], row[8], row[9], int(row[10])
+                row[0],
+                row[1],
+                int(row[2]),
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                int(row[10]),
             )

@@ -1,9 +1,9 @@
 """DynamoDB adapter of the ledger store: one table, an item collection per account.
 
-    PK ACCOUNT#<id>  SK ACCOUNT            the account: profile, ledger state, auto pay (dashboard: 1 read)
-    PK ACCOUNT#<id>  SK TXN#<date>#<seq>   a history row (GSI1 by type: ACCOUNT#<id>#TXN#<type>)
-    PK ACCOUNT#<id>  SK DOC#<id>           a transaction's details: invoice, payment, credit, refund
-    PK ACCOUNT#<id>  SK USER#<username>    a portal user
+PK ACCOUNT#<id>  SK ACCOUNT            the account: profile, ledger state, auto pay (dashboard: 1 read)
+PK ACCOUNT#<id>  SK TXN#<date>#<seq>   a history row (GSI1 by type: ACCOUNT#<id>#TXN#<type>)
+PK ACCOUNT#<id>  SK DOC#<id>           a transaction's details: invoice, payment, credit, refund
+PK ACCOUNT#<id>  SK USER#<username>    a portal user
 """
 
 from __future__ import annotations
@@ -276,9 +276,7 @@ class DynamoLedgerStore:
                         "UpdateExpression": "SET #s = :s, applied_on_invoice = :i",
                         "ConditionExpression": "attribute_exists(PK)",
                         "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": to_item(
-                            {":s": "applied", ":i": posting.rows[0].id}
-                        ),
+                        "ExpressionAttributeValues": to_item({":s": "applied", ":i": posting.rows[0].id}),
                     }
                 }
             )
@@ -293,7 +291,9 @@ class DynamoLedgerStore:
                 }
             )
         if len(items) > _MAX_TRANSACTION_ITEMS:
-            raise ValueError(f"a posting touches {len(items)} items; DynamoDB allows {_MAX_TRANSACTION_ITEMS}")
+            raise ValueError(
+                f"a posting touches {len(items)} items; DynamoDB allows {_MAX_TRANSACTION_ITEMS}"
+            )
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -325,7 +325,9 @@ class DynamoLedgerStore:
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": f"{pk_name} = :pk AND {sk_name} BETWEEN :low AND :high",
-            "ExpressionAttributeValues": to_item({":pk": partition, ":low": window.low, ":high": window.high}),
+            "ExpressionAttributeValues": to_item(
+                {":pk": partition, ":low": window.low, ":high": window.high}
+            ),
             "ScanIndexForward": False,
             "Limit": limit,
         }

@@ -161,7 +161,9 @@ class PortalResolver(APIGatewayRestResolver):
 
     def caller(self) -> Caller:
         """The signed-in user, from the Cognito authorizer's claims; never from the path or body."""
-        claims = (self.current_event.request_context.authorizer.claims or {}) if self._has_authorizer() else {}
+        claims = (
+            (self.current_event.request_context.authorizer.claims or {}) if self._has_authorizer() else {}
+        )
         account_id = claims.get("custom:account_id")
         username = claims.get("cognito:username")
         if not account_id or not username:

@@ -153,7 +153,7 @@ def _positive(amount: str, field: str) -> int:
 def _invoice_plan(doc: InvoiceIn) -> PostingPlan:
     def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
         province = account.billing_address.province
-        lines = [
+        lines: list[dict[str, Any]] = [
             {
                 "description": line.description,
                 "category": line.category,
@@ -285,7 +285,9 @@ def _pending_credit_plan(doc: PendingCreditIn) -> PostingPlan:
 
 def _allocations_of(posting: ledger.Posting, source_id: str) -> list[dict[str, Any]]:
     return [
-        {"invoice_id": a.invoice_id, "cents": a.cents} for a in posting.allocations if a.source_id == source_id
+        {"invoice_id": a.invoice_id, "cents": a.cents}
+        for a in posting.allocations
+        if a.source_id == source_id
     ]
 
 
@@ -309,7 +311,11 @@ def ingest(store: LedgerStore, cdr_files: CdrFiles, request: BaseModel) -> dict[
         raise NotFound(f"Account {account_id} does not exist.")
     if store.get_document(account_id, document_id) is not None:
         return {"status": "already_posted", "id": document_id}
-    if isinstance(request, InvoiceIn) and request.cdr_file and not cdr_files.exists(request.cdr_file.object_key):
+    if (
+        isinstance(request, InvoiceIn)
+        and request.cdr_file
+        and not cdr_files.exists(request.cdr_file.object_key)
+    ):
         raise ValidationFailed(f"The billed CDR file {request.cdr_file.object_key} is not in the CDR bucket.")
     outcome = post(store, account_id, plan)
     return {"status": "posted" if outcome.posted else "already_posted", "id": document_id}

@@ -126,11 +126,11 @@ class Entry:
 
 
 class BackdatedPosting(Conflict):
-    code = "backdated_posting"  # type: ignore[assignment]
+    code = "backdated_posting"
 
 
 class RefundExceedsCredit(Conflict):
-    code = "refund_exceeds_credit"  # type: ignore[assignment]
+    code = "refund_exceeds_credit"
 
 
 def invoice_status(total_cents: int, outstanding_cents: int) -> str:
@@ -189,9 +189,7 @@ class _Builder:
             take = min(self.unapplied, invoice.outstanding_cents)
             self.unapplied -= take
             outstanding = invoice.outstanding_cents - take
-            self.allocations.append(
-                Allocation(source_id, invoice_id, take, outstanding, invoice.total_cents)
-            )
+            self.allocations.append(Allocation(source_id, invoice_id, take, outstanding, invoice.total_cents))
             if outstanding == 0:
                 del self.open[invoice_id]
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, RootModel
@@ -25,11 +25,11 @@ class Address(BaseModel):
 
 class CurrentBalance(BaseModel):
     amount: Money = Field(description="Owed if positive, a credit if negative; includes pending credits")
-    due_date: date | None
+    due_date: dt.date | None
 
 
 class LastPaymentView(BaseModel):
-    date: date
+    date: dt.date
     amount: Money
     method: str
 
@@ -63,9 +63,11 @@ def dashboard(account: Account) -> Dashboard:
             amount=format_cents(state.current_balance_cents),
             due_date=state.next_due_date if state.balance_cents > 0 else None,
         ),
-        last_payment=LastPaymentView(date=last.date, amount=format_cents(last.amount_cents), method=last.method)
-        if last
-        else None,
+        last_payment=(
+            LastPaymentView(date=last.date, amount=format_cents(last.amount_cents), method=last.method)
+            if last
+            else None
+        ),
         autopay=AutopayView(
             enabled=bool(autopay.get("enabled")), payment_method=autopay.get("payment_method")
         ),
@@ -78,7 +80,7 @@ def dashboard(account: Account) -> Dashboard:
 class HistoryItem(BaseModel):
     id: str
     type: Literal["invoice", "payment", "credit", "refund"]
-    date: date
+    date: dt.date
     description: str
     credit: Money | None = Field(description="Payments received and cleared, and credits")
     debit: Money | None = Field(description="Invoices charged, and refunds")
@@ -95,7 +97,7 @@ def _money(cents: int | None) -> str | None:
     return None if cents is None else format_cents(cents)
 
 
-def history_item(row: HistoryRow, invoice_pdf_since: date) -> HistoryItem:
+def history_item(row: HistoryRow, invoice_pdf_since: dt.date) -> HistoryItem:
     return HistoryItem(
         id=row.id,
         type=row.type.value,
@@ -134,12 +136,12 @@ class PaidInvoice(BaseModel):
 class InvoiceDetails(BaseModel):
     type: Literal["invoice"]
     id: str
-    date: date
+    date: dt.date
     description: str
-    issue_date: date
-    period_start: date
-    period_end: date
-    due_date: date
+    issue_date: dt.date
+    period_start: dt.date
+    period_end: dt.date
+    due_date: dt.date
     province: str
     lines: list[InvoiceLine]
     subtotal: Money
@@ -156,7 +158,7 @@ class InvoiceDetails(BaseModel):
 class PaymentDetails(BaseModel):
     type: Literal["payment"]
     id: str
-    date: date
+    date: dt.date
     description: str
     amount: Money
     method: str
@@ -170,7 +172,7 @@ class PaymentDetails(BaseModel):
 class CreditDetails(BaseModel):
     type: Literal["credit"]
     id: str
-    date: date
+    date: dt.date
     description: str
     amount: Money
     reason: str
@@ -183,7 +185,7 @@ class CreditDetails(BaseModel):
 class RefundDetails(BaseModel):
     type: Literal["refund"]
     id: str
-    date: date
+    date: dt.date
     description: str
     amount: Money
     reason: str
@@ -200,10 +202,13 @@ class TransactionDetailsResponse(RootModel[TransactionDetails]):
     """Details of any transaction type; `type` says which."""
 
 
-def transaction_details(doc: dict[str, Any], invoice_pdf_since: date) -> TransactionDetailsResponse:
+def transaction_details(doc: dict[str, Any], invoice_pdf_since: dt.date) -> TransactionDetailsResponse:
     kind = doc["type"]
     common = {"type": kind, "id": doc["id"], "date": doc["date"], "description": doc["description"]}
-    paid = [PaidInvoice(invoice_id=a["invoice_id"], amount=format_cents(a["cents"])) for a in doc.get("allocations", [])]
+    paid = [
+        PaidInvoice(invoice_id=a["invoice_id"], amount=format_cents(a["cents"]))
+        for a in doc.get("allocations", [])
+    ]
     details: InvoiceDetails | PaymentDetails | CreditDetails | RefundDetails
     if kind == "invoice":
         cdr = doc.get("cdr_file") or {}
@@ -233,10 +238,11 @@ def transaction_details(doc: dict[str, Any], invoice_pdf_since: date) -> Transac
             balance_due=format_cents(doc["total_cents"] - doc["amount_paid_cents"]),
             status=doc["status"],
             payments_applied=[
-                Applied(source_id=a["source_id"], amount=format_cents(a["cents"])) for a in doc.get("applied", [])
+                Applied(source_id=a["source_id"], amount=format_cents(a["cents"]))
+                for a in doc.get("applied", [])
             ],
             call_count=cdr.get("call_count"),
-            invoice_pdf_available=date.fromisoformat(doc["issue_date"]) >= invoice_pdf_since,
+            invoice_pdf_available=dt.date.fromisoformat(doc["issue_date"]) >= invoice_pdf_since,
         )
     elif kind == "payment":
         details = PaymentDetails(
