@@ -10,7 +10,7 @@ import pytest
 os.environ.update(
     AWS_DEFAULT_REGION="ca-central-1",
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's fake credentials
+    AWS_SECRET_ACCESS_KEY="testing",
     AWS_SECURITY_TOKEN="testing",
     AWS_SESSION_TOKEN="testing",
     POWERTOOLS_SERVICE_NAME="billing-portal",
@@ -22,8 +22,9 @@ os.environ.pop("AWS_PROFILE", None)
 
 @pytest.fixture
 def aws() -> Iterator[dict[str, str]]:
-    """moto in-process with every resource of infra/template.yaml created, and each function's environment
-    variables set (they are the same names with the same values for every function). Yields the physical ids."""
+    """moto in-process with every resource of infra/template.yaml created, and each function's
+    environment variables set (the same names have the same values in every function).
+    Yields the physical ids."""
     from moto import mock_aws
 
     from billing_portal import aws as aws_clients

@@ -25,7 +25,8 @@ from billing_portal.store import HistoryWindow, LedgerStore, row_sort_key
 HISTORY_MONTHS = 24
 BILLING_TEAM = "the billing team at billing@net2phone.ca or 1-877-498-3772 (option 4)"
 PAGE_SIZES = (10, 50, 100)
-_CURSOR_KEY = re.compile(r"^TXN#\d{4}-\d{2}-\d{2}#\d{8}$")
+# ASCII digits, the whole key: `\d` takes other scripts' digits and `$` a trailing newline.
+_CURSOR_KEY = re.compile(r"TXN#[0-9]{4}-[0-9]{2}-[0-9]{2}#[0-9]{8}")
 
 
 def months_before(day: date, months: int) -> date:
@@ -48,7 +49,7 @@ def decode_cursor(cursor: str) -> str:
         key = json.loads(raw)["k"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise ValidationFailed("The cursor is not one this API gave out.") from None
-    if not isinstance(key, str) or not _CURSOR_KEY.match(key):
+    if not isinstance(key, str) or not _CURSOR_KEY.fullmatch(key):
         raise ValidationFailed("The cursor is not one this API gave out.")
     return key
 

@@ -144,7 +144,9 @@ class PortalResolver(APIGatewayRestResolver):
             raise BadRequest("The request body must be JSON text.")
         try:
             data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
+            # ValueError covers JSONDecodeError and an integer literal past Python's digit limit;
+            # RecursionError, nesting deeper than the parser's stack.
             raise BadRequest("The request body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise ValidationFailed("The request body must be a JSON object.")

@@ -29,7 +29,7 @@ DOCUMENT_ID = {
     EntryType.REFUND: r"^RF-[A-Z0-9-]{1,40}$",
 }
 ANY_DOCUMENT_ID = re.compile(r"^(INV|PAY|CR|RF)-[A-Z0-9-]{1,40}$")
-Amount = Annotated[str, Field(pattern=r"^(0|[1-9]\d{0,9})\.\d{2}$", examples=["123.45"])]
+Amount = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]{0,9})\.[0-9]{2}$", examples=["123.45"])]
 
 
 class _Strict(BaseModel):
@@ -39,7 +39,7 @@ class _Strict(BaseModel):
 class AccountIn(_Strict):
     kind: Literal["account"]
     account_id: str = Field(pattern=ACCOUNT_ID)
-    account_number: str = Field(pattern=r"^\d{6,12}$")
+    account_number: str = Field(pattern=r"^[0-9]{6,12}$")
     name: str = Field(min_length=1, max_length=120)
     billing_address: AddressModel
     time_zone: str
@@ -99,7 +99,7 @@ class PaymentIn(_Strict):
     method: PaymentMethod
     reference: str = Field(min_length=1, max_length=80)
     card_brand: str | None = Field(default=None, max_length=20)
-    card_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+    card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
 
 
 class CreditIn(_Strict):

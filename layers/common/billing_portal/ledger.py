@@ -20,6 +20,8 @@ from billing_portal.errors import Conflict
 HISTORICAL_CARD_CUTOFF = date(2025, 7, 1)
 # The source of an allocation made from credit already on the account when an invoice is posted.
 ACCOUNT_CREDIT = "account_credit"
+# A posting and the invoices it pays are written in one DynamoDB transaction (100 items at most).
+MAX_ALLOCATIONS = 80
 
 
 class EntryType(StrEnum):
@@ -181,9 +183,11 @@ class _Builder:
         self.last_entry_date = entry.date
 
     def apply_unapplied(self, source_id: str) -> None:
-        """Credit on the account pays the oldest unpaid invoices first."""
+        """Credit on the account pays the oldest unpaid invoices first. At most MAX_ALLOCATIONS invoices a
+        posting, so that it fits one DynamoDB transaction; what is left stays credit on the account and
+        pays the next invoices with the next posting."""
         for invoice_id in sorted(self.open, key=lambda i: (self.open[i].issue_date, i)):
-            if self.unapplied == 0:
+            if self.unapplied == 0 or len(self.allocations) >= MAX_ALLOCATIONS:
                 break
             invoice = self.open[invoice_id]
             take = min(self.unapplied, invoice.outstanding_cents)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-_AMOUNT = re.compile(r"^-?(0|[1-9]\d{0,11})(\.\d{1,2})?$")
+# ASCII digits only, the whole text: `\d` would take other scripts' digits and `$` a trailing newline.
+_AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?")
 
 
 def format_cents(cents: int) -> str:
@@ -17,7 +18,7 @@ def format_cents(cents: int) -> str:
 
 def parse_amount(text: str) -> int:
     """`"123.45"` -> `12345`. Rejects floats' spellings: exponents, spaces, more than two decimals."""
-    if not isinstance(text, str) or not _AMOUNT.match(text):
+    if not isinstance(text, str) or not _AMOUNT.fullmatch(text):
         raise ValueError("must be an amount in dollars with at most two decimals, like 123.45")
     whole, _, frac = text.lstrip("-").partition(".")
     cents = int(whole) * 100 + int((frac + "00")[:2])

@@ -14,7 +14,7 @@ EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-POSTAL_CODE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$")
+POSTAL_CODE = re.compile(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]")
 Text = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
@@ -24,7 +24,7 @@ def validate_time_zone(value: str) -> str:
         raise ValueError("must be an IANA time zone such as America/Toronto")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database, a name too long
         raise ValueError("must be an IANA time zone such as America/Toronto") from None
     return value
 
@@ -64,7 +64,7 @@ class AddressModel(BaseModel):
     @classmethod
     def _postal_code(cls, value: str) -> str:
         value = value.upper().strip()
-        if not POSTAL_CODE.match(value):
+        if not POSTAL_CODE.fullmatch(value):
             raise ValueError("must be a Canadian postal code such as M5V 3L9")
         return f"{value[:3]} {value[-3:]}"
 

@@ -11,7 +11,7 @@ from billing_portal.ledger import HistoryRow
 from billing_portal.money import format_cents
 from billing_portal.store import Account
 
-Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["123.45"])]
+Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["123.45"])]
 
 
 class Address(BaseModel):
@@ -61,7 +61,7 @@ def dashboard(account: Account) -> Dashboard:
         name=account.name,
         current_balance=CurrentBalance(
             amount=format_cents(state.current_balance_cents),
-            due_date=state.next_due_date if state.balance_cents > 0 else None,
+            due_date=state.next_due_date if state.current_balance_cents > 0 else None,
         ),
         last_payment=(
             LastPaymentView(date=last.date, amount=format_cents(last.amount_cents), method=last.method)

@@ -1,0 +1,269 @@
+"""Sample events, one folder per function (`events/<function dir>/<case>.json`): what the billing engine sends
+the ingest function, and the API Gateway events each route delivers, built with `localrun.events.api_event`.
+The API samples are signed in as the sample account's user, so fed after the ingest samples (in file name
+order) they read real data. Regenerate with `.venv/bin/python events/generate.py`; the output is stable.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from billing_portal import cdr
+from billing_portal.cdr import BilledCall
+
+from localrun.events import api_event
+
+EVENTS_DIR = Path(__file__).resolve().parent
+ACCOUNT_ID = "acct-100200300"
+USERNAME = "dana.tremblay@erable.example"
+INVOICE_ID = "INV-20261001"
+STAGE = "v1"
+REQUEST_TIME_EPOCH = 1793631845000  # 2026-11-02T15:04:05Z, fixed so that the samples never change
+BROWSER = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0 Safari/537.36"
+)
+
+# The sample invoice's usage lines: (description, calls billed under it, total in cents).
+USAGE = (
+    ("Long distance, Canada and US", 342, 1847),
+    ("International", 12, 623),
+)
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def ingest_samples() -> dict[str, dict[str, Any]]:
+    """The billing engine's documents, numbered in the order they are posted."""
+    return {
+        "01_account": {
+            "kind": "account",
+            "account_id": ACCOUNT_ID,
+            "account_number": "100200300",
+            "name": "Érable Télécom Inc.",
+            "billing_address": {
+                "line1": "1250 boulevard René-Lévesque Ouest",
+                "line2": "Bureau 2200",
+                "city": "Montréal",
+                "province": "QC",
+                "postal_code": "H3B 4W8",
+            },
+            "time_zone": "America/Toronto",
+            "billing_contacts": ["comptes@erable.example", USERNAME],
+        },
+        "02_invoice": {
+            "kind": "invoice",
+            "account_id": ACCOUNT_ID,
+            "invoice_id": INVOICE_ID,
+            "issue_date": "2026-10-01",
+            "period_start": "2026-09-01",
+            "period_end": "2026-09-30",
+            "due_date": "2026-10-31",
+            "lines": [
+                {"description": "Unlimited seats", "category": "service", "quantity": 4, "amount": "139.96"},
+                {
+                    "description": "Phone numbers (DID)",
+                    "category": "service",
+                    "quantity": 2,
+                    "amount": "10.00",
+                },
+                *(
+                    {
+                        "description": description,
+                        "category": "usage",
+                        "quantity": calls,
+                        "amount": _money(cents),
+                    }
+                    for description, calls, cents in USAGE
+                ),
+            ],
+            "cdr_file": {
+                "object_key": cdr.object_key(ACCOUNT_ID, INVOICE_ID),
+                "call_count": sum(calls for _, calls, _ in USAGE),
+                "usage_total": _money(sum(cents for _, _, cents in USAGE)),
+            },
+        },
+        "03_payment": {
+            "kind": "payment",
+            "account_id": ACCOUNT_ID,
+            "payment_id": "PAY-20261005",
+            "date": "2026-10-05",
+            "amount": "250.00",
+            "method": "credit_card",
+            "reference": "ch_3QxErAbLeTeLeCoM",
+            "card_brand": "visa",
+            "card_last4": "4242",
+        },
+        "04_credit": {
+            "kind": "credit",
+            "account_id": ACCOUNT_ID,
+            "credit_id": "CR-20261010",
+            "date": "2026-10-10",
+            "amount": "15.00",
+            "reason": "Service outage on 2026-10-08",
+            "reference": "TICKET-58213",
+        },
+        "05_refund": {
+            "kind": "refund",
+            "account_id": ACCOUNT_ID,
+            "refund_id": "RF-20261015",
+            "date": "2026-10-15",
+            "amount": "30.00",
+            "reason": "Part of the credit balance returned to the card",
+            "reference": "re_3QxErAbLeTeLeCoM",
+        },
+        "06_pending_credit": {
+            "kind": "pending_credit",
+            "account_id": ACCOUNT_ID,
+            "credit_id": "CR-20261020",
+            "date": "2026-10-20",
+            "amount": "10.00",
+            "reason": "Loyalty credit on the November invoice",
+        },
+    }
+
+
+def billed_calls() -> list[BilledCall]:
+    """The sample invoice's billed CDR file: each usage line's total spread over its calls to the cent, each
+    call as long as its charge pays for at its rate."""
+    calls: list[BilledCall] = []
+    for line, count, total in USAGE:
+        share, extra = divmod(total, count)
+        domestic = line.startswith("Long distance")
+        cents_per_minute = 2 if domestic else 9
+        for number in range(count):
+            n = len(calls)
+            charge = share + (1 if number < extra else 0)
+            calls.append(
+                BilledCall(
+                    call_id=f"C{n + 1:07d}",
+                    start_utc=f"2026-09-{1 + n % 30:02d}T{13 + n % 8:02d}:{n % 60:02d}:07Z",
+                    duration_seconds=charge * 60 // cents_per_minute,
+                    calling_number="+15145550100",
+                    called_number="+16135550123" if domestic else "+33142685300",
+                    direction="outbound",
+                    destination="Ottawa, ON" if domestic else "France",
+                    line="+15145550100",
+                    category=line,
+                    rate_per_minute=f"0.{cents_per_minute:02d}00",
+                    charge_cents=charge,
+                )
+            )
+    return calls
+
+
+def _api(
+    method: str,
+    resource: str,
+    path: str,
+    *,
+    path_parameters: dict[str, str] | None = None,
+    query: str = "",
+    body: dict[str, Any] | None = None,
+    signed_in: bool = True,
+) -> dict[str, Any]:
+    headers = {"Accept": "application/json", "Host": "a1b2c3d4e5.execute-api.ca-central-1.amazonaws.com"}
+    if signed_in:
+        headers["Authorization"] = "Bearer <id_token>"
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    headers["User-Agent"] = BROWSER
+    event = api_event(
+        method,
+        resource,
+        path,
+        path_parameters=path_parameters,
+        query=query,
+        headers=headers,
+        body=json.dumps(body) if body is not None else None,
+        claims={"custom:account_id": ACCOUNT_ID, "cognito:username": USERNAME} if signed_in else None,
+        stage=STAGE,
+        source_ip="203.0.113.24",
+    )
+    # Fixed, so that regenerating the samples changes nothing.
+    event["requestContext"]["requestId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{method} {path}?{query}"))
+    event["requestContext"]["requestTimeEpoch"] = REQUEST_TIME_EPOCH
+    return event
+
+
+def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
+    """Function directory -> case -> the API Gateway event."""
+    return {
+        "auth": {
+            "login": _api(
+                "POST",
+                "/auth/login",
+                "/auth/login",
+                body={"username": USERNAME, "password": "Portal-Demo-2026-Pass"},
+                signed_in=False,
+            ),
+            "refresh": _api(
+                "POST",
+                "/auth/refresh",
+                "/auth/refresh",
+                body={"refresh_token": "<refresh_token>"},
+                signed_in=False,
+            ),
+        },
+        "dashboard": {"get_account": _api("GET", "/account", "/account")},
+        "update_profile": {
+            "patch_profile": _api(
+                "PATCH",
+                "/account/profile",
+                "/account/profile",
+                body={
+                    "time_zone": "America/Toronto",
+                    "billing_contacts": ["comptes@erable.example", USERNAME],
+                },
+            )
+        },
+        "history": {
+            "list_transactions": _api("GET", "/transactions", "/transactions", query="page_size=10"),
+            "filter_by_type_and_dates": _api(
+                "GET",
+                "/transactions",
+                "/transactions",
+                query="type=payment,credit&from=2026-10-01&to=2026-10-31",
+            ),
+        },
+        "transaction_details": {
+            "get_invoice": _api(
+                "GET", "/transactions/{id}", f"/transactions/{INVOICE_ID}", path_parameters={"id": INVOICE_ID}
+            ),
+            "get_payment": _api(
+                "GET",
+                "/transactions/{id}",
+                "/transactions/PAY-20261005",
+                path_parameters={"id": "PAY-20261005"},
+            ),
+        },
+        "me": {"get_me": _api("GET", "/me", "/me")},
+    }
+
+
+def samples() -> dict[Path, dict[str, Any]]:
+    """Every sample by its file."""
+    found = {EVENTS_DIR / "ingest" / f"{case}.json": event for case, event in ingest_samples().items()}
+    for directory, cases in api_samples().items():
+        found.update({EVENTS_DIR / directory / f"{case}.json": event for case, event in cases.items()})
+    return found
+
+
+def render(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    for path, event in samples().items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(render(event), encoding="utf-8")
+        print(path.relative_to(EVENTS_DIR.parent))
+
+
+if __name__ == "__main__":
+    main()

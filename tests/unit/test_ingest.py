@@ -1,0 +1,209 @@
+"""The billing engine's documents: what is refused before anything is posted, and posting exactly once."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from billing_portal import cdr
+from billing_portal.errors import NotFound, PortalError, ValidationFailed
+from pydantic import ValidationError
+
+from . import documents
+from .documents import parse, send
+from .fakes import FakeCdrFiles, FakeLedgerStore
+
+ACCOUNT = "acct-ing"
+ISSUED = date(2026, 10, 1)
+CDR_KEY = cdr.object_key(ACCOUNT, "INV-100")
+
+
+@pytest.fixture
+def store() -> FakeLedgerStore:
+    store = FakeLedgerStore()
+    assert send(store, documents.account(ACCOUNT)) == "created"
+    return store
+
+
+def errors_of(document: dict[str, Any]) -> str:
+    with pytest.raises(ValidationError) as refused:
+        parse(document)
+    return str(refused.value)
+
+
+def test_an_invoice_with_its_cdr_file_is_posted(store: FakeLedgerStore) -> None:
+    document = documents.invoice(ACCOUNT, "INV-100", ISSUED, usage="12.34", cdr_key=CDR_KEY)
+    assert send(store, document, FakeCdrFiles({CDR_KEY})) == "posted"
+    invoice = store.get_document(ACCOUNT, "INV-100")
+    assert invoice is not None
+    assert invoice["cdr_file"] == {"object_key": CDR_KEY, "call_count": 120, "usage_total": "12.34"}
+
+
+def test_a_cdr_usage_total_that_does_not_match_the_usage_lines_is_refused() -> None:
+    document = documents.invoice(
+        ACCOUNT, "INV-100", ISSUED, usage="12.34", cdr_key=CDR_KEY, cdr_usage_total="12.35"
+    )
+    assert "usage total does not match" in errors_of(document)
+
+
+def test_service_lines_do_not_count_as_usage() -> None:
+    document = documents.invoice(
+        ACCOUNT, "INV-100", ISSUED, usage="12.34", cdr_key=CDR_KEY, cdr_usage_total="112.34"
+    )
+    assert "usage total does not match" in errors_of(document)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        cdr.object_key(ACCOUNT, "INV-101"),  # another invoice's file
+        cdr.object_key("acct-other", "INV-100"),  # another account's file
+    ],
+)
+def test_the_cdr_file_must_be_the_invoices_own(key: str) -> None:
+    document = documents.invoice(ACCOUNT, "INV-100", ISSUED, usage="12.34", cdr_key=key)
+    assert CDR_KEY in errors_of(document)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["billed/acct-ing/INV-100.csv", "../billed/acct-ing/INV-100.csv.gz", "exports/acct-ing/INV-100.csv.gz"],
+)
+def test_a_cdr_key_outside_the_billed_files_is_refused(key: str) -> None:
+    assert "object_key" in errors_of(documents.invoice(ACCOUNT, "INV-100", ISSUED, usage="1.00", cdr_key=key))
+
+
+def test_a_cdr_file_missing_from_the_bucket_is_refused_and_nothing_is_posted(store: FakeLedgerStore) -> None:
+    document = documents.invoice(ACCOUNT, "INV-100", ISSUED, usage="12.34", cdr_key=CDR_KEY)
+    with pytest.raises(ValidationFailed) as refused:
+        send(store, document, FakeCdrFiles())
+    assert CDR_KEY in refused.value.message
+    assert store.commits == 0
+    assert store.get_document(ACCOUNT, "INV-100") is None
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        documents.payment(ACCOUNT, "PAY-1", ISSUED, "25.00"),
+        documents.credit(ACCOUNT, "CR-1", ISSUED, "25.00"),
+        documents.invoice(ACCOUNT, "INV-1", ISSUED),
+        documents.pending_credit(ACCOUNT, "CR-2", ISSUED, "25.00"),
+    ],
+    ids=["payment", "credit", "invoice", "pending_credit"],
+)
+def test_the_same_document_twice_is_posted_once(store: FakeLedgerStore, document: dict[str, Any]) -> None:
+    assert send(store, document) == "posted"
+    account_after_first = store.get_account(ACCOUNT)
+
+    assert send(store, document) == "already_posted"
+
+    assert store.commits == 1
+    assert store.get_account(ACCOUNT) == account_after_first
+
+
+def test_a_duplicate_found_only_at_commit_is_not_posted_twice(store: FakeLedgerStore) -> None:
+    """Two deliveries of one payment race: the second to commit finds the document written."""
+    document = documents.payment(ACCOUNT, "PAY-RACE", ISSUED, "25.00")
+
+    def second_delivery(_: str) -> None:
+        send(store, document)
+
+    store.before_commit = second_delivery
+
+    assert send(store, document) == "already_posted"
+
+    assert [row.id for row in store.all_rows(ACCOUNT)] == ["PAY-RACE"]
+    assert store.accounts[ACCOUNT].ledger.balance_cents == -2500
+
+
+def test_a_posting_that_loses_a_race_is_recomputed(store: FakeLedgerStore) -> None:
+    send(store, documents.invoice(ACCOUNT, "INV-1", ISSUED))  # 113.00
+    rival = documents.payment(ACCOUNT, "PAY-A", ISSUED, "100.00")
+
+    def rival_posts_first(_: str) -> None:
+        send(store, rival)
+
+    store.before_commit = rival_posts_first
+
+    assert send(store, documents.payment(ACCOUNT, "PAY-B", ISSUED, "20.00")) == "posted"
+
+    rows = store.all_rows(ACCOUNT)
+    assert [(row.id, row.balance_cents) for row in rows] == [
+        ("INV-1", 11300),
+        ("PAY-A", 1300),
+        ("PAY-B", -700),
+    ]
+    invoice = store.get_document(ACCOUNT, "INV-1")
+    assert invoice is not None
+    assert (invoice["amount_paid_cents"], invoice["status"]) == (11300, "paid")
+    assert [(a["source_id"], a["cents"]) for a in invoice["applied"]] == [("PAY-A", 10000), ("PAY-B", 1300)]
+
+
+def test_an_account_is_created_once(store: FakeLedgerStore) -> None:
+    assert send(store, documents.account(ACCOUNT)) == "already_exists"
+
+
+def test_a_document_for_an_unknown_account_is_refused(store: FakeLedgerStore) -> None:
+    with pytest.raises(NotFound):
+        send(store, documents.payment("acct-none", "PAY-1", ISSUED, "25.00"))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        documents.payment(ACCOUNT, "PAY-1", ISSUED, "0.00"),
+        documents.credit(ACCOUNT, "CR-1", ISSUED, "0.00"),
+        documents.refund(ACCOUNT, "RF-1", ISSUED, "0.00"),
+        documents.pending_credit(ACCOUNT, "CR-2", ISSUED, "0.00"),
+    ],
+    ids=["payment", "credit", "refund", "pending_credit"],
+)
+def test_zero_amounts_are_refused(store: FakeLedgerStore, document: dict[str, Any]) -> None:
+    with pytest.raises(ValidationFailed, match="more than zero"):
+        send(store, document)
+    assert store.commits == 0
+
+
+def test_an_invoice_of_nothing_is_refused(store: FakeLedgerStore) -> None:
+    with pytest.raises(ValidationFailed, match="more than zero"):
+        send(store, documents.invoice(ACCOUNT, "INV-1", ISSUED, service="0.00"))
+
+
+def test_a_refund_beyond_the_credit_is_refused_and_nothing_is_posted(store: FakeLedgerStore) -> None:
+    send(store, documents.credit(ACCOUNT, "CR-1", ISSUED, "10.00"))
+    with pytest.raises(PortalError) as refused:
+        send(store, documents.refund(ACCOUNT, "RF-1", ISSUED, "10.01"))
+    assert (refused.value.status, refused.value.code) == (409, "refund_exceeds_credit")
+    assert store.get_document(ACCOUNT, "RF-1") is None
+    assert store.commits == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"amount": 12.5}, "amount"),
+        ({"amount": 1250}, "amount"),
+        ({"amount": "12.5"}, "amount"),
+        ({"amount": "1e3"}, "amount"),
+        ({"amount": "-12.50"}, "amount"),
+        ({"amount": "1\u0662.00"}, "amount"),  # digits of another script
+        ({"payment_id": "pay-1"}, "payment_id"),
+        ({"payment_id": "INV-1"}, "payment_id"),
+        ({"account_id": "acct#1"}, "account_id"),
+        ({"method": "cash"}, "method"),
+        ({"date": "2026-02-30"}, "date"),
+        ({"surprise": True}, "surprise"),
+        ({"kind": "adjustment"}, "kind"),
+    ],
+)
+def test_malformed_payments_are_refused(change: dict[str, Any], complaint: str) -> None:
+    document = {**documents.payment(ACCOUNT, "PAY-1", ISSUED, "12.50"), **change}
+    assert complaint in errors_of(document)
+
+
+def test_invoice_dates_must_make_sense() -> None:
+    document = documents.invoice(ACCOUNT, "INV-1", ISSUED)
+    assert "due_date" in errors_of({**document, "due_date": "2026-09-30"})
+    assert "period_start" in errors_of({**document, "period_start": "2026-10-01", "period_end": "2026-09-30"})

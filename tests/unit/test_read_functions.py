@@ -1,0 +1,180 @@
+"""The read functions' answers over HTTP, with the in-memory store standing in for DynamoDB: the status
+codes and error bodies a client gets for the history window, paging, and transaction details."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from billing_portal.accounts import AccountReader
+
+from localrun import functions
+from localrun.events import api_event
+
+from . import documents
+from .documents import send
+from .fakes import FakeLedgerStore
+
+TODAY = date(2026, 11, 15)
+ACCOUNT = "acct-fn"
+CLAIMS = {"custom:account_id": ACCOUNT, "cognito:username": "dana@erable.example"}
+Call = Callable[..., tuple[int, dict[str, Any]]]
+
+
+@pytest.fixture
+def store() -> FakeLedgerStore:
+    store = FakeLedgerStore()
+    send(store, documents.account(ACCOUNT))
+    send(store, documents.invoice(ACCOUNT, "INV-OLD", date(2024, 10, 1)))
+    send(store, documents.payment(ACCOUNT, "PAY-OLD", date(2024, 10, 20), "113.00"))
+    for month in range(1, 11):
+        send(store, documents.invoice(ACCOUNT, f"INV-2026{month:02d}", date(2026, month, 1)))
+        send(store, documents.payment(ACCOUNT, f"PAY-2026{month:02d}", date(2026, month, 9), "113.00"))
+    send(store, documents.pending_credit(ACCOUNT, "CR-NEXT", date(2026, 10, 15), "10.00"))
+    return store
+
+
+@pytest.fixture
+def call(store: FakeLedgerStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call]:
+    """Calls a function's handler with the event of its template route; the store is the fake one."""
+    monkeypatch.setenv("TABLE_NAME", "unit-test-table")
+    patched = []
+
+    def serve(
+        logical_id: str, method: str, resource: str, path: str, **kwargs: Any
+    ) -> tuple[int, dict[str, Any]]:
+        module = functions.module(logical_id)
+        if module not in patched:
+            monkeypatch.setattr(module, "DynamoLedgerStore", lambda _table: store)
+            monkeypatch.setattr(
+                module, "AccountReader", functools.partial(AccountReader, today=lambda: TODAY)
+            )
+            module.settings.cache_clear()
+            patched.append(module)
+        event = api_event(method, resource, path, claims=kwargs.pop("claims", CLAIMS), **kwargs)
+        response = functions.handler(logical_id)(event, functions.LambdaContext(logical_id, "req-unit"))
+        return response["statusCode"], json.loads(response["body"])
+
+    yield serve
+    for module in patched:
+        module.settings.cache_clear()
+
+
+def history(call: Call, query: str = "") -> tuple[int, dict[str, Any]]:
+    return call("HistoryFunction", "GET", "/transactions", "/transactions", query=query)
+
+
+def details(call: Call, transaction_id: str) -> tuple[int, dict[str, Any]]:
+    return call(
+        "TransactionDetailsFunction",
+        "GET",
+        "/transactions/{id}",
+        f"/transactions/{transaction_id}",
+        path_parameters={"id": transaction_id},
+    )
+
+
+def test_the_dashboard(call: Call) -> None:
+    status, body = call("DashboardFunction", "GET", "/account", "/account")
+    assert status == 200
+    assert body["current_balance"] == {"amount": "-10.00", "due_date": None}
+    assert body["last_payment"] == {"date": "2026-10-09", "amount": "113.00", "method": "Credit Card"}
+
+
+def test_the_dashboard_needs_a_signed_in_caller(call: Call) -> None:
+    status, body = call("DashboardFunction", "GET", "/account", "/account", claims=None)
+    assert (status, body["code"]) == (401, "not_signed_in")
+
+
+@pytest.mark.parametrize("page_size", ["10", "50", "100"])
+def test_history_pages_of_10_50_100(call: Call, page_size: str) -> None:
+    status, body = history(call, f"page_size={page_size}")
+    assert status == 200
+    ids = [item["id"] for item in body["items"]]
+    # Twenty rows in the last 24 months, newest first; October 2024's are older.
+    assert ids[:2] == ["PAY-202610", "INV-202610"]
+    assert len(ids) == min(int(page_size), 20)
+    assert "INV-OLD" not in ids
+    assert (body["next_cursor"] is None) == (int(page_size) >= 20)
+
+
+def test_history_pages_follow_their_cursor(call: Call) -> None:
+    _, first = history(call)
+    status, second = history(call, f"cursor={first['next_cursor']}")
+    assert status == 200
+    assert [item["id"] for item in second["items"]] == [
+        f"{kind}-2026{month:02d}" for month in range(5, 0, -1) for kind in ("PAY", "INV")
+    ]
+    assert second["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page_size=20", "page_size"),
+        ("page_size=", "page_size"),
+        ("type=invoice,adjustment", "type"),
+        ("from=2026-05-01&to=2026-04-01", None),
+        ("from=01/05/2026", "from"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_bad_history_queries_are_422(call: Call, query: str, field: str | None) -> None:
+    status, body = history(call, query)
+    assert status == 422
+    assert body["code"] == "validation_failed"
+    if field is not None:
+        assert field in [problem["field"] for problem in body["details"]]
+
+
+def test_history_before_24_months_is_422_telling_whom_to_contact(call: Call) -> None:
+    status, body = history(call, "from=2024-11-14")
+    assert status == 422
+    assert "billing team" in body["message"]
+    assert history(call, "from=2024-11-15")[0] == 200
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor",
+        base64.urlsafe_b64encode(b'{"x": 1}').decode(),
+        base64.urlsafe_b64encode(b'{"k": "ACCOUNT"}').decode(),
+        base64.urlsafe_b64encode(b"[]").decode(),
+    ],
+)
+def test_forged_cursors_are_422(call: Call, cursor: str) -> None:
+    status, body = history(call, f"cursor={cursor}")
+    assert status == 422
+    assert "cursor" in body["message"]
+
+
+def test_details_of_an_invoice(call: Call) -> None:
+    status, body = details(call, "INV-202610")
+    assert status == 200
+    assert (body["type"], body["total"], body["status"], body["invoice_pdf_available"]) == (
+        "invoice",
+        "113.00",
+        "paid",
+        True,
+    )
+
+
+@pytest.mark.parametrize("transaction_id", ["INV-NOPE", "inv-202610", "INV-202610%00", "ACCOUNT", "PAY"])
+def test_details_of_an_unknown_or_malformed_id_are_404(call: Call, transaction_id: str) -> None:
+    status, body = details(call, transaction_id)
+    assert status == 404
+    assert set(body) == {"message", "code"}
+    assert body["code"] == "not_found"
+
+
+def test_details_older_than_24_months_are_410(call: Call) -> None:
+    status, body = details(call, "INV-OLD")
+    assert status == 410
+    assert body["code"] == "gone"
+    assert "billing team" in body["message"]
