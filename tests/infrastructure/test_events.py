@@ -13,10 +13,10 @@ from typing import Any
 
 import boto3
 import pytest
+
 from billing_portal import cdr
 from billing_portal.dynamo import DynamoLedgerStore
 from billing_portal.store import PortalUser
-
 from localrun import functions, template
 from localrun.template import ROOT
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_portal.settings import FunctionSettings
 
+from billing_portal.settings import FunctionSettings
 from localrun import functions, template
 from localrun.template import ROOT
 

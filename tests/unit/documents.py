@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import BaseModel, TypeAdapter
+
 from billing_portal.ingest import IngestRequest, ingest
 from billing_portal.store import LedgerStore
-from pydantic import BaseModel, TypeAdapter
 
 from .fakes import FakeCdrFiles
 

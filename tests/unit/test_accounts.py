@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from billing_portal import views
 from billing_portal.accounts import AccountReader, HistoryQuery, months_before
 from billing_portal.errors import Gone, NotFound, ValidationFailed
@@ -18,7 +20,6 @@ from billing_portal.ledger import EntryType, HistoryRow
 from billing_portal.money import format_cents
 from billing_portal.profile import ProfileUpdate
 from billing_portal.store import LedgerStore, PortalUser
-from pydantic import ValidationError
 
 from . import documents
 from .documents import send

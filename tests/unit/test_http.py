@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from billing_portal.errors import Conflict, NotFound
-from billing_portal.http import PortalResolver, handle
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing_portal.errors import Conflict, NotFound
+from billing_portal.http import PortalResolver, handle
 from localrun.events import api_event
 from localrun.functions import LambdaContext
 

@@ -6,9 +6,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from billing_portal import cdr
 from billing_portal.errors import NotFound, PortalError, ValidationFailed
-from pydantic import ValidationError
 
 from . import documents
 from .documents import parse, send

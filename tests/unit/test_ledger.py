@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from billing_portal import ledger
 from billing_portal.errors import Conflict
 from billing_portal.ledger import (

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from billing_portal import ledger
 from billing_portal.errors import Conflict
 from billing_portal.ledger import Entry, EntryType, HistoryRow, LedgerState, RefundExceedsCredit
 from billing_portal.money import format_cents
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from . import documents
 from .documents import send

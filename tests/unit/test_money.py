@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from billing_portal.money import format_cents, parse_amount, percent_of
 from hypothesis import given
 from hypothesis import strategies as st
+
+from billing_portal.money import format_cents, parse_amount, percent_of
 
 
 @given(st.integers(min_value=-(10**14) + 1, max_value=10**14 - 1))

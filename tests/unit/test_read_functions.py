@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from billing_portal.accounts import AccountReader
 
+from billing_portal.accounts import AccountReader
 from localrun import functions
 from localrun.events import api_event
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from billing_portal.taxes import PROVINCES, compute_taxes
 
 from . import documents

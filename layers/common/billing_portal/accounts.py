@@ -25,6 +25,7 @@ from billing_portal.store import HistoryWindow, LedgerStore, row_sort_key
 HISTORY_MONTHS = 24
 BILLING_TEAM = "the billing team at billing@net2phone.ca or 1-877-498-3772 (option 4)"
 PAGE_SIZES = (10, 50, 100)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits, the whole key: `\d` takes other scripts' digits and `$` a trailing newline.
 _CURSOR_KEY = re.compile(r"TXN#[0-9]{4}-[0-9]{2}-[0-9]{2}#[0-9]{8}")
 
@@ -83,11 +84,21 @@ class HistoryQuery(BaseModel):
             return frozenset(names)
         return value
 
-    @field_validator("page_size")
+    @field_validator("page_size", mode="before")
     @classmethod
-    def _page_size(cls, value: int) -> int:
-        if value not in PAGE_SIZES:
-            raise ValueError("must be 10, 50 or 100")
+    def _page_size(cls, value: Any) -> int:
+        # Exactly one of the sizes the table offers, as the client sends it: not 10.0, " 10" nor 1_0.
+        if isinstance(value, str) and value in {str(size) for size in PAGE_SIZES}:
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value in PAGE_SIZES:
+            return value
+        raise ValueError("must be 10, 50 or 100")
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _plain_date(cls, value: Any) -> Any:
+        if isinstance(value, str) and not _DATE.fullmatch(value):
+            raise ValueError("must be a date as YYYY-MM-DD")
         return value
 
     @model_validator(mode="after")

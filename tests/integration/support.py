@@ -1,0 +1,241 @@
+"""What the integration tests share: posting the billing engine's documents through the ingest function,
+and calling an API route's function with the event API Gateway would deliver (route from the template)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from billing_portal.accounts import utc_today
+from localrun import events, functions, template
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in portal user, as the Cognito authorizer's claims describe them."""
+
+    account_id: str
+    username: str
+
+    @property
+    def claims(self) -> dict[str, str]:
+        return {"custom:account_id": self.account_id, "cognito:username": self.username}
+
+
+def _context(name: str) -> functions.LambdaContext:
+    return functions.LambdaContext(name, str(uuid.uuid4()))
+
+
+# -- the billing engine's side --------------------------------------------------------------------------
+
+
+def ingest(document: dict[str, Any]) -> dict[str, Any]:
+    """Invoke the ingest function directly, as the billing engine does."""
+    result: dict[str, Any] = functions.handler("IngestFunction")(document, _context("ingest"))
+    return result
+
+
+def posted(document: dict[str, Any]) -> dict[str, Any]:
+    """Ingest a document that must be accepted."""
+    result = ingest(document)
+    assert result["status"] in ("created", "posted"), result
+    return result
+
+
+def days_ago(days: int) -> date:
+    return utc_today() - timedelta(days=days)
+
+
+def account_doc(
+    account_id: str,
+    *,
+    account_number: str = "100200300",
+    name: str = "Érable Télécom Inc.",
+    city: str = "Toronto",
+    province: str = "ON",
+    postal_code: str = "M5V 3L9",
+    time_zone: str = "America/Toronto",
+    contacts: list[str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": "account",
+        "account_id": account_id,
+        "account_number": account_number,
+        "name": name,
+        "billing_address": {
+            "line1": "100 King Street West",
+            "line2": "Suite 4",
+            "city": city,
+            "province": province,
+            "postal_code": postal_code,
+        },
+        "time_zone": time_zone,
+        "billing_contacts": ["billing@erable.example"] if contacts is None else contacts,
+    }
+
+
+def invoice_doc(
+    account_id: str,
+    invoice_id: str,
+    issued: date,
+    lines: list[tuple[str, str, int, str]] | None = None,
+    *,
+    due_in_days: int = 30,
+    cdr_file: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`lines`: (description, category, quantity, amount); one 100.00 service line by default."""
+    lines = lines or [("Hosted seats", "service", 4, "100.00")]
+    doc: dict[str, Any] = {
+        "kind": "invoice",
+        "account_id": account_id,
+        "invoice_id": invoice_id,
+        "issue_date": issued.isoformat(),
+        "period_start": (issued - timedelta(days=30)).isoformat(),
+        "period_end": (issued - timedelta(days=1)).isoformat(),
+        "due_date": (issued + timedelta(days=due_in_days)).isoformat(),
+        "lines": [{"description": d, "category": c, "quantity": q, "amount": a} for d, c, q, a in lines],
+    }
+    if cdr_file is not None:
+        doc["cdr_file"] = cdr_file
+    return doc
+
+
+def payment_doc(
+    account_id: str, payment_id: str, paid_on: date, amount: str, method: str = "credit_card"
+) -> dict[str, Any]:
+    return {
+        "kind": "payment",
+        "account_id": account_id,
+        "payment_id": payment_id,
+        "date": paid_on.isoformat(),
+        "amount": amount,
+        "method": method,
+        "reference": f"ref-{payment_id.lower()}",
+    }
+
+
+def credit_doc(
+    account_id: str, credit_id: str, on: date, amount: str, reason: str = "Outage"
+) -> dict[str, Any]:
+    return {
+        "kind": "credit",
+        "account_id": account_id,
+        "credit_id": credit_id,
+        "date": on.isoformat(),
+        "amount": amount,
+        "reason": reason,
+        "reference": f"case-{credit_id.lower()}",
+    }
+
+
+def pending_credit_doc(
+    account_id: str, credit_id: str, on: date, amount: str, reason: str = "Promotion"
+) -> dict[str, Any]:
+    return {
+        "kind": "pending_credit",
+        "account_id": account_id,
+        "credit_id": credit_id,
+        "date": on.isoformat(),
+        "amount": amount,
+        "reason": reason,
+    }
+
+
+def refund_doc(
+    account_id: str, refund_id: str, on: date, amount: str, reason: str = "Overpaid"
+) -> dict[str, Any]:
+    return {
+        "kind": "refund",
+        "account_id": account_id,
+        "refund_id": refund_id,
+        "date": on.isoformat(),
+        "amount": amount,
+        "reason": reason,
+    }
+
+
+# -- the web client's side ------------------------------------------------------------------------------
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)))
+
+
+def call(
+    method: str,
+    path: str,
+    caller: Caller | None = None,
+    *,
+    query: str = "",
+    body: str | bytes | dict[str, Any] | list[Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """Send a request the way API Gateway would: find the template route for `method path`, build its
+    event (with the caller's claims, if signed in) and invoke that route's function."""
+    for route in template.routes():
+        match = _route_pattern(route.path).fullmatch(path)
+        if route.method == method and match:
+            break
+    else:
+        raise LookupError(f"no route {method} {path} in the template")
+    text = json.dumps(body) if isinstance(body, dict | list) else body
+    request_headers = {"Content-Type": "application/json"} if text is not None else {}
+    request_headers.update(headers or {})
+    event = events.api_event(
+        method,
+        route.path,
+        path,
+        path_parameters=match.groupdict() or None,
+        query=query,
+        headers=request_headers,
+        body=text,
+        claims=caller.claims if caller else None,
+    )
+    response = functions.handler(route.function)(event, _context(route.function))
+    raw = response.get("body")
+    parsed = json.loads(raw) if raw else None
+    response_headers = dict(response.get("headers") or {})
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        response_headers[name] = ", ".join(values)
+    return Reply(response["statusCode"], parsed, response_headers)
+
+
+def assert_error(reply: Reply, status: int, code: str | None = None) -> None:
+    """An error answer in the API's one shape: {"message", "code", "details"?}."""
+    assert reply.status == status, (reply.status, reply.body)
+    assert reply.headers.get("Content-Type") == "application/json", reply.headers
+    assert isinstance(reply.body, dict), reply.body
+    assert set(reply.body) <= {"message", "code", "details"}, reply.body
+    assert isinstance(reply.body["message"], str) and reply.body["message"], reply.body
+    assert re.fullmatch(r"[a-z][a-z_]*", reply.body["code"]), reply.body
+    if code is not None:
+        assert reply.body["code"] == code, reply.body
+    for detail in reply.body.get("details", []):
+        assert set(detail) == {"field", "message"}, detail
+
+
+def history_ids(caller: Caller, query: str = "") -> list[str]:
+    """Every id of the caller's history, newest first, following the cursors to the last page."""
+    ids: list[str] = []
+    cursors: list[str] = []
+    while True:
+        page_query = "&".join(q for q in (query, f"cursor={cursors[-1]}" if cursors else "") if q)
+        reply = call("GET", "/transactions", caller, query=page_query)
+        assert reply.status == 200, reply.body
+        ids.extend(item["id"] for item in reply.body["items"])
+        cursor = reply.body["next_cursor"]
+        if cursor is None:
+            return ids
+        assert cursor not in cursors, f"the cursor {cursor} came back twice"
+        cursors.append(cursor)
