@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from billing_portal.http import PortalResolver, handle
 from billing_portal.identity import CognitoIdentity, NewPasswordChallenge, Tokens
 from billing_portal.settings import FunctionSettings, settings_loader
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(FunctionSettings):

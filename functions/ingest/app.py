@@ -8,12 +8,13 @@ document it cannot post `{"status": "rejected", "error": {"message", "code", "de
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from pydantic import TypeAdapter, ValidationError
+
 from billing_portal.cdr_store import S3CdrFiles
 from billing_portal.dynamo import DynamoLedgerStore
 from billing_portal.errors import FieldProblem, PortalError, ValidationFailed
 from billing_portal.ingest import IngestRequest, ingest
 from billing_portal.settings import FunctionSettings, settings_loader
-from pydantic import TypeAdapter, ValidationError
 
 
 class Settings(FunctionSettings):
