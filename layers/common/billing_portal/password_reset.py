@@ -1,0 +1,120 @@
+"""Forgot password and reset with an emailed code.
+
+The portal issues its own codes (stored hashed, single use, short-lived, few attempts) and sends them
+through SES like every other email, so the flow reads and behaves the same deployed and locally. A user
+who never finished the first sign-in cannot reset a password they never chose: they get a fresh
+invitation instead (the "welcome email expired" case of the help centre).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from billing_portal import emails, passwords
+from billing_portal.errors import ValidationFailed
+from billing_portal.mailer import Mailer
+from billing_portal.users import TEMPORARY_PASSWORD_DAYS, UserRecords, normalize_username
+
+CODE_MINUTES = 60
+MAX_ATTEMPTS = 5
+RESEND_AFTER_SECONDS = 60
+INVALID_CODE = "The verification code is incorrect or has expired. Request a new one with Forgot Password."
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    digest: str
+    salt: str
+    issued_at: int
+    expires_at: int
+    attempts: int
+
+
+class ResetCodes(Protocol):
+    def get(self, username: str) -> IssuedCode | None: ...
+
+    def put(self, username: str, code: IssuedCode) -> None: ...
+
+    def count_failure(self, username: str, code: IssuedCode) -> None: ...
+
+    def consume(self, username: str, code: IssuedCode) -> bool:
+        """Delete the code if it is still the one given; False when another request used it first."""
+
+
+class PasswordDirectory(Protocol):
+    def status(self, username: str) -> str | None: ...
+
+    def set_temporary_password(self, username: str, password: str) -> None: ...
+
+    def set_password(self, username: str, password: str) -> None: ...
+
+    def sign_out_everywhere(self, username: str) -> None: ...
+
+
+def _digest(code: str, salt: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+class PasswordReset:
+    def __init__(
+        self,
+        records: UserRecords,
+        directory: PasswordDirectory,
+        codes: ResetCodes,
+        mailer: Mailer,
+        portal_url: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.records = records
+        self.directory = directory
+        self.codes = codes
+        self.mailer = mailer
+        self.portal_url = portal_url
+        self.clock = clock
+
+    def forgot(self, username: str) -> None:
+        """Always quiet: the caller answers the same whether or not the user exists."""
+        username = normalize_username(username)
+        claim = self.records.claim_of(username)
+        if claim is None or claim.deleted:
+            return
+        user = self.records.get_user(claim.account_id, username)
+        status = self.directory.status(username)
+        if user is None or status is None:
+            return
+        if status == "FORCE_CHANGE_PASSWORD":
+            temporary = passwords.temporary_password()
+            self.directory.set_temporary_password(username, temporary)
+            self.mailer.send(
+                emails.welcome(username, user.first_name, temporary, self.portal_url, TEMPORARY_PASSWORD_DAYS)
+            )
+            return
+        now = int(self.clock())
+        previous = self.codes.get(username)
+        if previous and now - previous.issued_at < RESEND_AFTER_SECONDS:
+            return  # one email a minute at most, however often the button is pressed
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        salt = secrets.token_hex(16)
+        self.codes.put(username, IssuedCode(_digest(code, salt), salt, now, now + CODE_MINUTES * 60, 0))
+        self.mailer.send(emails.reset_code(username, user.first_name, code, self.portal_url, CODE_MINUTES))
+
+    def reset(self, username: str, code: str, new_password: str) -> None:
+        username = normalize_username(username)
+        passwords.require_valid(new_password, username)
+        issued = self.codes.get(username)
+        now = int(self.clock())
+        if issued is None or issued.expires_at <= now or issued.attempts >= MAX_ATTEMPTS:
+            raise ValidationFailed(INVALID_CODE)
+        if not hmac.compare_digest(issued.digest, _digest(code.strip(), issued.salt)):
+            self.codes.count_failure(username, issued)
+            raise ValidationFailed(INVALID_CODE)
+        if not self.codes.consume(username, issued):
+            raise ValidationFailed(INVALID_CODE)
+        self.directory.set_password(username, new_password)
+        self.directory.sign_out_everywhere(username)

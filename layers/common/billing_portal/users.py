@@ -1,0 +1,236 @@
+"""Manage Users (help centre: "Manage Billing Portal Users"). All users of an account have the same rights;
+the oldest is the "top user". A deleted username can never be taken again unless the billing team restores
+it. A user lives in two places, the portal's records and the Cognito pool; an operation that fails halfway
+undoes what it did, so neither half is left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from billing_portal import emails, passwords
+from billing_portal.errors import Conflict, Forbidden, NotFound, PortalError
+from billing_portal.mailer import Mailer
+from billing_portal.profile import validate_email, validate_time_zone
+from billing_portal.store import PortalUser
+
+USERNAME_TAKEN = "The username already exists. Please use a different username."
+CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user."
+TEMPORARY_PASSWORD_DAYS = 7
+Name = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f<>]+$")]
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+
+
+class EmailNotSent(PortalError):
+    status, code = 503, "email_unavailable"
+
+
+@dataclass(frozen=True)
+class UsernameClaim:
+    username: str
+    account_id: str
+    deleted: bool
+    snapshot: dict[str, Any] | None = None
+
+
+class UserRecords(Protocol):
+    def list_users(self, account_id: str) -> list[PortalUser]: ...
+
+    def get_user(self, account_id: str, username: str) -> PortalUser | None: ...
+
+    def claim(self, user: PortalUser) -> None:
+        """Claim the username for good and write the user, atomically; UsernameTaken if ever claimed."""
+
+    def release(self, user: PortalUser) -> None:
+        """Undo `claim` after the other half failed."""
+
+    def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None: ...
+
+    def tombstone(self, user: PortalUser, deleted_at: str) -> None:
+        """Remove the user; the claim stays, marked deleted, with what a restore needs."""
+
+    def restore(self, user: PortalUser) -> None:
+        """Reinstate a tombstoned username of the same account."""
+
+    def claim_of(self, username: str) -> UsernameClaim | None: ...
+
+
+class Directory(Protocol):
+    def create_user(self, username: str, account_id: str, temporary_password: str) -> None: ...
+
+    def delete_user(self, username: str) -> None: ...
+
+
+class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(description="The user's email address", examples=["pat@example.com"])
+    first_name: Name
+    last_name: Name
+    time_zone: str = Field(examples=["America/Toronto"])
+    notifications_enabled: bool = False
+
+    _username = field_validator("username")(validate_email)
+    _time_zone = field_validator("time_zone")(validate_time_zone)
+
+
+class UserChanges(BaseModel):
+    """Names, time zone and notifications; the username never changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    time_zone: str | None = Field(default=None, examples=["America/Toronto"])
+    notifications_enabled: bool | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str | None) -> str | None:
+        return None if value is None else validate_time_zone(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> UserChanges:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of first_name, last_name, time_zone, notifications_enabled")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class UserView(BaseModel):
+    username: str
+    first_name: str
+    last_name: str
+    time_zone: str
+    notifications_enabled: bool
+    created_at: str
+    top_user: bool = Field(description="The oldest user; their email is the default billing email")
+
+
+class UserList(BaseModel):
+    items: list[UserView]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def oldest_first(users: list[PortalUser]) -> list[PortalUser]:
+    return sorted(users, key=lambda u: (u.created_at, u.username))
+
+
+def normalize_username(value: str) -> str:
+    return value.strip().lower()
+
+
+class UserService:
+    def __init__(
+        self,
+        records: UserRecords,
+        directory: Directory,
+        mailer: Mailer,
+        portal_url: str,
+        now: Callable[[], str] = _now,
+    ) -> None:
+        self.records = records
+        self.directory = directory
+        self.mailer = mailer
+        self.portal_url = portal_url
+        self.now = now
+
+    def list(self, account_id: str) -> UserList:
+        users = oldest_first(self.records.list_users(account_id))
+        return UserList(items=[_view(u, top=i == 0) for i, u in enumerate(users)])
+
+    def top_user(self, account_id: str) -> PortalUser | None:
+        users = oldest_first(self.records.list_users(account_id))
+        return users[0] if users else None
+
+    def create(self, account_id: str, request: NewUser) -> UserView:
+        user = PortalUser(
+            account_id=account_id,
+            username=request.username,
+            first_name=request.first_name.strip(),
+            last_name=request.last_name.strip(),
+            time_zone=request.time_zone,
+            notifications_enabled=request.notifications_enabled,
+            created_at=self.now(),
+        )
+        self.records.claim(user)  # UsernameTaken, before anything else exists
+        self._invite(user, undo=lambda: self.records.release(user))
+        return _view(user, top=self.top_user(account_id) == user)
+
+    def update(self, account_id: str, username: str, changes: UserChanges) -> UserView:
+        values = {name: getattr(changes, name) for name in changes.model_fields_set}
+        for name in ("first_name", "last_name"):
+            if name in values:
+                values[name] = values[name].strip()
+        updated = self.records.update_user(account_id, normalize_username(username), values)
+        if updated is None:
+            raise NotFound("That user was not found.")
+        return _view(updated, top=self.top_user(account_id) == updated)
+
+    def delete(self, account_id: str, caller_username: str, username: str) -> None:
+        username = normalize_username(username)
+        user = self.records.get_user(account_id, username)
+        if user is None:
+            raise NotFound("That user was not found.")
+        if username == normalize_username(caller_username):
+            raise Forbidden(CANNOT_DELETE_SELF)
+        # Cognito first: if the record's removal then fails, the user can no longer sign in, and the delete
+        # can simply be repeated. The other order could leave a user who signs in without a record.
+        self.directory.delete_user(username)
+        self.records.tombstone(user, deleted_at=self.now())
+
+    def restore(self, account_id: str, username: str) -> UserView:
+        """For the billing team only (an internal operation): bring a deleted user back, with a fresh
+        invitation."""
+        username = normalize_username(username)
+        claim = self.records.claim_of(username)
+        if claim is None or claim.account_id != account_id or not claim.deleted or not claim.snapshot:
+            raise NotFound("No deleted user by that name on this account.")
+        user = replace(PortalUser(**claim.snapshot), created_at=claim.snapshot["created_at"])
+        self.records.restore(user)
+        self._invite(user, undo=lambda: self.records.tombstone(user, deleted_at=self.now()))
+        return _view(user, top=self.top_user(account_id) == user)
+
+    def _invite(self, user: PortalUser, undo: Callable[[], None]) -> None:
+        temporary = passwords.temporary_password()
+        try:
+            self.directory.create_user(user.username, user.account_id, temporary)
+        except Exception:
+            undo()
+            raise
+        try:
+            self.mailer.send(
+                emails.welcome(
+                    user.username, user.first_name, temporary, self.portal_url, TEMPORARY_PASSWORD_DAYS
+                )
+            )
+        except Exception as error:
+            self.directory.delete_user(user.username)
+            undo()
+            raise EmailNotSent(
+                "The invitation email could not be sent. Try again in a few minutes."
+            ) from error
+
+
+def _view(user: PortalUser, top: bool) -> UserView:
+    return UserView(
+        username=user.username,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        time_zone=user.time_zone,
+        notifications_enabled=user.notifications_enabled,
+        created_at=user.created_at,
+        top_user=top,
+    )
