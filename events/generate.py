@@ -13,7 +13,6 @@ from typing import Any
 
 from billing_portal import cdr
 from billing_portal.cdr import BilledCall
-
 from localrun.events import api_event
 
 EVENTS_DIR = Path(__file__).resolve().parent
