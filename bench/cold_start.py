@@ -246,10 +246,14 @@ def run(report: Report) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as neutral:
         floor, functions = subjects(Path(neutral))
         ran = run_rounds([floor, *functions], count, seconds)
-        cut_short = f" (of {count}: the machine is slow, the rounds stopped after {seconds:.0f} s)"
+        cut_short = (
+            f" (of {count}: the machine is slow, the rounds stopped after {seconds:.0f} s)"
+            if ran < count and seconds is not None
+            else ""
+        )
         report.line(
             f"Importing each function's module in a fresh interpreter vs the floor: {ran} interleaved "
-            f"rounds{cut_short if ran < count else ''} ({ROUNDS_VARIABLE} to set); minima compared, "
+            f"rounds{cut_short} ({ROUNDS_VARIABLE} to set); minima compared, "
             "medians for reference."
         )
         if floor.failure is not None:

@@ -6,7 +6,7 @@ from billing_portal.accounts import AccountReader
 from billing_portal.dynamo import DynamoLedgerStore
 from billing_portal.http import PortalResolver, handle
 from billing_portal.settings import FunctionSettings, settings_loader
-from billing_portal.views import TransactionDetailsResponse
+from billing_portal.views_details import TransactionDetailsResponse
 
 
 class Settings(FunctionSettings):

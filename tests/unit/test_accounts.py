@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from billing_portal import views
+from billing_portal import views, views_details, views_history
 from billing_portal.accounts import AccountReader, HistoryQuery, months_before
 from billing_portal.errors import Gone, NotFound, ValidationFailed
 from billing_portal.ledger import EntryType, HistoryRow
@@ -97,7 +97,7 @@ def query(**params: str) -> HistoryQuery:
     return HistoryQuery.model_validate({k.rstrip("_"): v for k, v in params.items()})
 
 
-def walk(reader: AccountReader, account_id: str, **params: str) -> list[list[views.HistoryItem]]:
+def walk(reader: AccountReader, account_id: str, **params: str) -> list[list[views_history.HistoryItem]]:
     pages, cursor = [], None
     while True:
         page = reader.history(account_id, query(**params, **({"cursor": cursor} if cursor else {})))
@@ -328,10 +328,9 @@ def test_an_invoice_exactly_24_months_old_is_listed_with_its_pdf_and_a_day_older
 
 def test_invoice_pdf_is_not_available_past_24_months() -> None:
     row = HistoryRow(1, "INV-OLD", EntryType.INVOICE, EARLIEST - timedelta(days=1), "Invoice", None, 100, 100)
-    assert views.history_item(row, invoice_pdf_since=EARLIEST).invoice_pdf_available is False
-    assert (
-        views.history_item(row, invoice_pdf_since=EARLIEST - timedelta(days=1)).invoice_pdf_available is True
-    )
+    assert views_history.history_item(row, invoice_pdf_since=EARLIEST).invoice_pdf_available is False
+    day_before = EARLIEST - timedelta(days=1)
+    assert views_history.history_item(row, invoice_pdf_since=day_before).invoice_pdf_available is True
 
 
 def test_another_accounts_rows_never_show(reader: AccountReader) -> None:
@@ -345,7 +344,7 @@ def test_another_accounts_rows_never_show(reader: AccountReader) -> None:
 
 def test_invoice_details(reader: AccountReader) -> None:
     details = reader.details(ACCOUNT, "INV-202611").root
-    assert isinstance(details, views.InvoiceDetails)
+    assert isinstance(details, views_details.InvoiceDetails)
     assert (details.subtotal, details.total, details.status) == ("100.00", "113.00", "paid")
     assert [(t.name, t.amount) for t in details.taxes] == [("HST 13%", "13.00")]
     assert details.amount_paid == "113.00" and details.balance_due == "0.00"
@@ -361,16 +360,16 @@ def test_invoice_details(reader: AccountReader) -> None:
 
 def test_payment_credit_and_refund_details(reader: AccountReader) -> None:
     paid = reader.details(ACCOUNT, "PAY-202611-20").root
-    assert isinstance(paid, views.PaymentDetails)
+    assert isinstance(paid, views_details.PaymentDetails)
     assert (paid.amount, paid.method, paid.status) == ("38.00", "credit_card", "approved")
     assert [(i.invoice_id, i.amount) for i in paid.invoices_paid] == [("INV-202611", "31.00")]
 
     pending = reader.details(ACCOUNT, "CR-202601-P").root
-    assert isinstance(pending, views.CreditDetails)
+    assert isinstance(pending, views_details.CreditDetails)
     assert (pending.status, pending.applied_on_invoice, pending.amount) == ("applied", "INV-202602", "15.00")
 
     refund = reader.details(ACCOUNT, "RF-202605").root
-    assert isinstance(refund, views.RefundDetails)
+    assert isinstance(refund, views_details.RefundDetails)
     assert (refund.amount, refund.reason) == ("5.00", "Credit balance returned")
 
 

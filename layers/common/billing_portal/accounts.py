@@ -11,16 +11,19 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from billing_portal import views
 from billing_portal.errors import Gone, NotFound, ValidationFailed
-from billing_portal.ingest import ANY_DOCUMENT_ID
-from billing_portal.ledger import EntryType
-from billing_portal.profile import ProfileUpdate
+from billing_portal.ledger import ANY_DOCUMENT_ID, EntryType
 from billing_portal.store import HistoryWindow, LedgerStore, row_sort_key
+
+if TYPE_CHECKING:
+    from billing_portal.profile import ProfileUpdate
+    from billing_portal.views_details import TransactionDetailsResponse
+    from billing_portal.views_history import HistoryPage
 
 HISTORY_MONTHS = 24
 BILLING_TEAM = "the billing team at billing@net2phone.ca or 1-877-498-3772 (option 4)"
@@ -132,7 +135,10 @@ class AccountReader:
             raise NotFound("Account not found.")
         return views.dashboard(account)
 
-    def history(self, account_id: str, query: HistoryQuery) -> views.HistoryPage:
+    def history(self, account_id: str, query: HistoryQuery) -> HistoryPage:
+        # Imported here: only the history function answers with these models (see views).
+        from billing_portal.views_history import HistoryPage, history_item
+
         today = self.today()
         earliest = months_before(today, HISTORY_MONTHS)
         if query.from_ is not None and query.from_ < earliest:
@@ -154,12 +160,12 @@ class AccountReader:
         page, more = rows[: query.page_size], len(rows) > query.page_size
         next_cursor = encode_cursor(row_sort_key(page[-1].date, page[-1].seq)) if more and page else None
         pdf_since = earliest
-        return views.HistoryPage(
-            items=[views.history_item(row, pdf_since) for row in page], next_cursor=next_cursor
-        )
+        return HistoryPage(items=[history_item(row, pdf_since) for row in page], next_cursor=next_cursor)
 
-    def details(self, account_id: str, transaction_id: str) -> views.TransactionDetailsResponse:
-        if not ANY_DOCUMENT_ID.match(transaction_id):
+    def details(self, account_id: str, transaction_id: str) -> TransactionDetailsResponse:
+        from billing_portal.views_details import transaction_details
+
+        if not ANY_DOCUMENT_ID.fullmatch(transaction_id):
             raise NotFound(f"Transaction {transaction_id} was not found.")
         document = self.store.get_document(account_id, transaction_id)
         if document is None:
@@ -170,7 +176,7 @@ class AccountReader:
                 f"Transaction {transaction_id} is older than {HISTORY_MONTHS} months. "
                 f"For its details, contact {BILLING_TEAM}."
             )
-        return views.transaction_details(document, invoice_pdf_since=earliest)
+        return transaction_details(document, invoice_pdf_since=earliest)
 
     def me(self, account_id: str, username: str) -> views.Me:
         user = self.store.get_user(account_id, username)

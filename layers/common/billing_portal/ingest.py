@@ -6,7 +6,6 @@ Every document carries the engine's own id; posting the same id twice posts it o
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any, Literal, Protocol
 
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from billing_portal import cdr, ledger
 from billing_portal.errors import NotFound, ValidationFailed
-from billing_portal.ledger import Entry, EntryType, PaymentMethod
+from billing_portal.ledger import DOCUMENT_ID, Entry, EntryType, PaymentMethod
 from billing_portal.money import parse_amount
 from billing_portal.posting import PostingPlan, post
 from billing_portal.profile import AddressModel, validate_contacts, validate_time_zone
@@ -22,13 +21,6 @@ from billing_portal.store import Account, Address, LedgerStore
 from billing_portal.taxes import compute_taxes
 
 ACCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
-DOCUMENT_ID = {
-    EntryType.INVOICE: r"^INV-[A-Z0-9-]{1,40}$",
-    EntryType.PAYMENT: r"^PAY-[A-Z0-9-]{1,40}$",
-    EntryType.CREDIT: r"^CR-[A-Z0-9-]{1,40}$",
-    EntryType.REFUND: r"^RF-[A-Z0-9-]{1,40}$",
-}
-ANY_DOCUMENT_ID = re.compile(r"^(INV|PAY|CR|RF)-[A-Z0-9-]{1,40}$")
 Amount = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]{0,9})\.[0-9]{2}$", examples=["123.45"])]
 
 

@@ -10,6 +10,7 @@ Positive balance: the customer owes. Negative: a credit on the account.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -29,6 +30,16 @@ class EntryType(StrEnum):
     PAYMENT = "payment"
     CREDIT = "credit"
     REFUND = "refund"
+
+
+# The billing engine's document ids; a transaction's id says its type.
+DOCUMENT_ID = {
+    EntryType.INVOICE: r"^INV-[A-Z0-9-]{1,40}$",
+    EntryType.PAYMENT: r"^PAY-[A-Z0-9-]{1,40}$",
+    EntryType.CREDIT: r"^CR-[A-Z0-9-]{1,40}$",
+    EntryType.REFUND: r"^RF-[A-Z0-9-]{1,40}$",
+}
+ANY_DOCUMENT_ID = re.compile(r"(INV|PAY|CR|RF)-[A-Z0-9-]{1,40}")
 
 
 class PaymentMethod(StrEnum):

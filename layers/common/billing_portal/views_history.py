@@ -1,0 +1,41 @@
+"""Response models of the transaction history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from billing_portal.ledger import HistoryRow
+from billing_portal.money import format_cents
+from billing_portal.views import Money, money_or_none
+
+
+class HistoryItem(BaseModel):
+    id: str
+    type: Literal["invoice", "payment", "credit", "refund"]
+    date: dt.date
+    description: str
+    credit: Money | None = Field(description="Payments received and cleared, and credits")
+    debit: Money | None = Field(description="Invoices charged, and refunds")
+    balance: Money = Field(description="Running balance; excludes credits pending on future invoices")
+    invoice_pdf_available: bool
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryItem]
+    next_cursor: str | None
+
+
+def history_item(row: HistoryRow, invoice_pdf_since: dt.date) -> HistoryItem:
+    return HistoryItem(
+        id=row.id,
+        type=row.type.value,
+        date=row.date,
+        description=row.description,
+        credit=money_or_none(row.credit_cents),
+        debit=money_or_none(row.debit_cents),
+        balance=format_cents(row.balance_cents),
+        invoice_pdf_available=row.type.value == "invoice" and row.date >= invoice_pdf_since,
+    )
