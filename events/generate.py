@@ -1,5 +1,6 @@
 """Sample events, one folder per function (`events/<function dir>/<case>.json`): what the billing engine sends
-the ingest function, and the API Gateway events each route delivers, built with `localrun.events.api_event`.
+the ingest function, what the billing team sends the internal restore function, and the API Gateway events
+each route delivers, built with `localrun.events.api_event`.
 The API samples are signed in as the sample account's user, so fed after the ingest samples (in file name
 order) they read real data. Regenerate with `.venv/bin/python events/generate.py`; the output is stable.
 """
@@ -18,6 +19,7 @@ from localrun.events import api_event
 EVENTS_DIR = Path(__file__).resolve().parent
 ACCOUNT_ID = "acct-100200300"
 USERNAME = "dana.tremblay@erable.example"
+NEW_USER = "luc.bouchard@erable.example"  # the user the Manage Users samples add, edit and delete
 INVOICE_ID = "INV-20261001"
 STAGE = "v1"
 REQUEST_TIME_EPOCH = 1793631845000  # 2026-11-02T15:04:05Z, fixed so that the samples never change
@@ -201,12 +203,63 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
                 body={"username": USERNAME, "password": "Portal-Demo-2026-Pass"},
                 signed_in=False,
             ),
+            "new_password": _api(
+                "POST",
+                "/auth/new-password",
+                "/auth/new-password",
+                body={"username": NEW_USER, "session": "<session>", "new_password": "Maple-Leaf-2026-Snow"},
+                signed_in=False,
+            ),
             "refresh": _api(
                 "POST",
                 "/auth/refresh",
                 "/auth/refresh",
                 body={"refresh_token": "<refresh_token>"},
                 signed_in=False,
+            ),
+        },
+        "password_reset": {
+            "forgot_password": _api(
+                "POST",
+                "/auth/forgot-password",
+                "/auth/forgot-password",
+                body={"username": USERNAME},
+                signed_in=False,
+            ),
+            "reset_password": _api(
+                "POST",
+                "/auth/reset-password",
+                "/auth/reset-password",
+                body={"username": USERNAME, "code": "123456", "new_password": "Maple-Leaf-2026-Snow"},
+                signed_in=False,
+            ),
+        },
+        "users": {
+            "list_users": _api("GET", "/users", "/users"),
+            "create_user": _api(
+                "POST",
+                "/users",
+                "/users",
+                body={
+                    "username": NEW_USER,
+                    "first_name": "Luc",
+                    "last_name": "Bouchard",
+                    "time_zone": "America/Montreal",
+                    "notifications_enabled": True,
+                },
+            ),
+            "update_user": _api(
+                "PATCH",
+                "/users/{username}",
+                f"/users/{NEW_USER}",
+                path_parameters={"username": NEW_USER},
+                body={"time_zone": "America/Toronto", "notifications_enabled": False},
+            ),
+            "delete_user": _api(
+                "DELETE",
+                "/users/{username}",
+                f"/users/{NEW_USER}",
+                path_parameters={"username": NEW_USER},
             ),
         },
         "dashboard": {"get_account": _api("GET", "/account", "/account")},
@@ -245,9 +298,16 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
     }
 
 
+def restore_user_samples() -> dict[str, dict[str, Any]]:
+    """What the billing team sends the internal restore function (no API route reaches it)."""
+    return {"restore_user": {"account_id": ACCOUNT_ID, "username": NEW_USER}}
+
+
 def samples() -> dict[Path, dict[str, Any]]:
     """Every sample by its file."""
     found = {EVENTS_DIR / "ingest" / f"{case}.json": event for case, event in ingest_samples().items()}
+    for case, event in restore_user_samples().items():
+        found[EVENTS_DIR / "restore_user" / f"{case}.json"] = event
     for directory, cases in api_samples().items():
         found.update({EVENTS_DIR / directory / f"{case}.json": event for case, event in cases.items()})
     return found

@@ -14,24 +14,58 @@ REGION = "ca-central-1"
 STACK = "billing-portal"
 
 
-def create_all(region: str = REGION) -> dict[str, str]:
-    """Create every supported resource; returns logical id -> physical id (what `!Ref` resolves to)."""
-    physical: dict[str, str] = {}
+# What a deployer gives `sam deploy`; here, local stand-ins.
+LOCAL_PARAMETERS = {"PortalUrl": "http://127.0.0.1:3000", "SenderEmail": "billing@example.com"}
+
+
+def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -> dict[str, str]:
+    """Create every supported resource; returns logical id -> physical id (what `!Ref` resolves to),
+    template parameters included."""
+    physical: dict[str, str] = {
+        name: str(spec["Default"])
+        for name, spec in template.load().get("Parameters", {}).items()
+        if "Default" in spec
+    }
+    physical.update(LOCAL_PARAMETERS)
+    physical.update(parameters or {})
     defined = template.resources()
     creators = {
         "AWS::DynamoDB::Table": _table,
         "AWS::S3::Bucket": _bucket,
         "AWS::Cognito::UserPool": _user_pool,
+        "AWS::SES::EmailIdentity": _email_identity,
     }
     for logical_id, resource in defined.items():
         create = creators.get(resource["Type"])
         if create:
-            physical[logical_id] = create(logical_id, resource["Properties"], region)
+            physical[logical_id] = create(logical_id, resolve(resource["Properties"], physical), region)
     # Clients after pools: they refer to them.
     for logical_id, resource in defined.items():
         if resource["Type"] == "AWS::Cognito::UserPoolClient":
             physical[logical_id] = _user_pool_client(logical_id, resource["Properties"], physical, region)
     return physical
+
+
+def resolve(value: Any, physical: dict[str, str]) -> Any:
+    """`Ref` and `Fn::Sub` of known names, inside resource properties (others are left as they are)."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in physical:
+            return physical[value["Ref"]]
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            text: str = value["Fn::Sub"]
+            for name, resolved in physical.items():
+                text = text.replace("${" + name + "}", resolved)
+            return text
+        return {k: resolve(v, physical) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, physical) for v in value]
+    return value
+
+
+def _email_identity(logical_id: str, props: dict[str, Any], region: str) -> str:
+    address = str(props["EmailIdentity"])
+    boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=address)
+    return address
 
 
 def function_environments(physical: dict[str, str]) -> dict[str, dict[str, str]]:

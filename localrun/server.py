@@ -54,10 +54,11 @@ def main() -> int:
         moto.start()
         moto_host, moto_port = moto.get_host_and_port()
         use_local_aws(f"http://{moto_host}:{moto_port}")
-        physical = resources.create_all()
+        base_url = f"http://{HOST}:{server.server_address[1]}"
+        # The emails' links point at this server: the local stand-in of the web portal's address.
+        physical = resources.create_all(parameters={"PortalUrl": base_url})
         os.environ.update(function_environment(physical))
         summary = demo.load(physical)
-        base_url = f"http://{HOST}:{server.server_address[1]}"
         gateway = Gateway(authorizer(physical, f"http://{moto_host}:{moto_port}"), local_routes(base_url))
         gateway.load_functions()
         server.gateway = gateway

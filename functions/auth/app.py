@@ -4,9 +4,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing_portal import passwords
 from billing_portal.http import PortalResolver, handle
 from billing_portal.identity import CognitoIdentity, NewPasswordChallenge, Tokens
 from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.users import normalize_username
 
 
 class Settings(FunctionSettings):
@@ -18,6 +20,14 @@ class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=256)
+
+
+class NewPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=254)
+    # Cognito's own bounds on a challenge session: anything else cannot be one.
+    session: str = Field(min_length=20, max_length=4096)
+    new_password: str = Field(min_length=1, max_length=256)
 
 
 class RefreshRequest(BaseModel):
@@ -54,7 +64,22 @@ def identity() -> CognitoIdentity:
     public=True,
 )
 def login(body: LoginRequest) -> Tokens | NewPasswordChallenge:
-    return identity().login(body.username.strip().lower(), body.password)
+    return identity().login(normalize_username(body.username), body.password)
+
+
+@app.operation(
+    "POST",
+    "/auth/new-password",
+    summary="Choose a new password at the first sign-in",
+    body=NewPasswordRequest,
+    response=Tokens,
+    errors=(400, 401, 422, 429),
+    public=True,
+)
+def new_password(body: NewPasswordRequest) -> Tokens:
+    username = normalize_username(body.username)
+    passwords.require_valid(body.new_password, username)
+    return identity().new_password(username, body.session, body.new_password)
 
 
 @app.operation(

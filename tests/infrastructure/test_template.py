@@ -123,7 +123,9 @@ def test_environment_variables_are_the_settings_the_function_reads(logical_id: s
 def test_every_environment_reference_is_to_a_template_resource(logical_id: str) -> None:
     for name, value in FUNCTIONS[logical_id].environment.items():
         if isinstance(value, dict):
-            assert value.get("Ref") in RESOURCES, f"{logical_id}.{name} = {value}"
+            assert value.get("Ref") in RESOURCES or value.get("Ref") in TEMPLATE.get("Parameters", {}), (
+                f"{logical_id}.{name} = {value}"
+            )
 
 
 def test_every_function_directory_is_in_the_template() -> None:

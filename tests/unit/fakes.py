@@ -1,19 +1,23 @@
-"""In-memory stand-ins for the ports, faithful to what the DynamoDB adapter promises: a posting is written
-all or nothing, conditional on the ledger version that was read; a document posted twice is refused;
-history comes back newest first within the window, of the requested types, up to the limit; what is read
-back is what a JSON-like store returns (dates as ISO text, absent values left out, never a float)."""
+"""In-memory stand-ins for the ports, faithful to what the adapters promise: a posting is written all or
+nothing, conditional on the ledger version that was read; a document posted twice is refused; history comes
+back newest first within the window, of the requested types, up to the limit; what is read back is what a
+JSON-like store returns (dates as ISO text, absent values left out, never a float). A username is claimed
+once and for all; the user pool, the mailer and the reset codes behave as Cognito, SES and the table do."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
+from billing_portal.emails import Email
 from billing_portal.errors import ConcurrentUpdate
 from billing_portal.ledger import EntryType, HistoryRow, Posting, invoice_status
+from billing_portal.password_reset import MAX_ATTEMPTS, IssuedCode
 from billing_portal.store import Account, Address, DuplicateDocument, HistoryWindow, PortalUser, row_sort_key
+from billing_portal.users import USERNAME_TAKEN, UsernameClaim, UsernameTaken
 
 
 def stored(value: Any) -> Any:
@@ -156,3 +160,177 @@ class FakeCdrFiles:
 
     def exists(self, object_key: str) -> bool:
         return object_key in self.keys
+
+
+# -- Manage Users and sign-in ---------------------------------------------------------------------------
+
+
+class FakeUserRecords:
+    """`billing_portal.users.UserRecords` in memory, keeping the adapter's promises: a username is claimed
+    once and for all (a deleted one stays taken), the claim and the user are written together, a release
+    only undoes an active claim of the same account, a restore only a deleted one of the same account."""
+
+    def __init__(self) -> None:
+        self.users: dict[tuple[str, str], PortalUser] = {}
+        self.claims: dict[str, UsernameClaim] = {}
+        # Called with the user just before a claim is checked: lets a test slip in a rival create.
+        self.before_claim: Callable[[PortalUser], None] | None = None
+
+    def list_users(self, account_id: str) -> list[PortalUser]:
+        return [user for (account, _), user in self.users.items() if account == account_id]
+
+    def get_user(self, account_id: str, username: str) -> PortalUser | None:
+        return self.users.get((account_id, username))
+
+    def claim(self, user: PortalUser) -> None:
+        if self.before_claim is not None:
+            hook, self.before_claim = self.before_claim, None
+            hook(user)
+        if user.username in self.claims or (user.account_id, user.username) in self.users:
+            raise UsernameTaken(USERNAME_TAKEN)
+        self.claims[user.username] = UsernameClaim(user.username, user.account_id, deleted=False)
+        self.users[(user.account_id, user.username)] = user
+
+    def release(self, user: PortalUser) -> None:
+        claim = self.claims.get(user.username)
+        if claim is None or claim.account_id != user.account_id or claim.deleted:
+            raise AssertionError(f"release of a claim that is not this account's active one: {claim}")
+        del self.claims[user.username]
+        self.users.pop((user.account_id, user.username), None)
+
+    def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None:
+        user = self.users.get((account_id, username))
+        if user is None:
+            return None
+        updated = replace(user, **changes)
+        self.users[(account_id, username)] = updated
+        return updated
+
+    def tombstone(self, user: PortalUser, deleted_at: str) -> None:
+        claim = self.claims.get(user.username)
+        if claim is None or claim.account_id != user.account_id:
+            raise AssertionError(f"tombstone of a claim that is not this account's: {claim}")
+        self.claims[user.username] = UsernameClaim(
+            user.username, user.account_id, deleted=True, snapshot=stored(asdict(user))
+        )
+        self.users.pop((user.account_id, user.username), None)
+
+    def restore(self, user: PortalUser) -> None:
+        claim = self.claims.get(user.username)
+        if claim is None or claim.account_id != user.account_id or not claim.deleted:
+            raise AssertionError(f"restore of a claim that is not this account's deleted one: {claim}")
+        if (user.account_id, user.username) in self.users:
+            raise AssertionError("restore over an existing user")
+        self.claims[user.username] = UsernameClaim(user.username, user.account_id, deleted=False)
+        self.users[(user.account_id, user.username)] = user
+
+    def claim_of(self, username: str) -> UsernameClaim | None:
+        return self.claims.get(username)
+
+
+@dataclass
+class DirectoryUser:
+    account_id: str
+    password: str
+    status: str  # FORCE_CHANGE_PASSWORD until the first sign-in's new password, then CONFIRMED
+    sessions: int = 1  # refresh tokens outstanding; a global sign-out revokes them all
+
+
+class FakeDirectory:
+    """The Cognito user pool as `users.Directory` and `password_reset.PasswordDirectory` see it. A failure
+    can be queued per operation name (`fail["create_user"] = error`), raised once."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, DirectoryUser] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.fail: dict[str, Exception] = {}
+
+    def _maybe_fail(self, operation: str, username: str) -> None:
+        self.calls.append((operation, username))
+        if operation in self.fail:
+            raise self.fail.pop(operation)
+
+    def create_user(self, username: str, account_id: str, temporary_password: str) -> None:
+        self._maybe_fail("create_user", username)
+        if username in self.users:
+            raise UsernameTaken(USERNAME_TAKEN)
+        self.users[username] = DirectoryUser(account_id, temporary_password, "FORCE_CHANGE_PASSWORD")
+
+    def delete_user(self, username: str) -> None:
+        self._maybe_fail("delete_user", username)
+        self.users.pop(username, None)
+
+    def status(self, username: str) -> str | None:
+        user = self.users.get(username)
+        return user.status if user else None
+
+    def set_temporary_password(self, username: str, password: str) -> None:
+        self._maybe_fail("set_temporary_password", username)
+        self.users[username] = replace(
+            self.users[username], password=password, status="FORCE_CHANGE_PASSWORD"
+        )
+
+    def set_password(self, username: str, password: str) -> None:
+        self._maybe_fail("set_password", username)
+        self.users[username] = replace(self.users[username], password=password, status="CONFIRMED")
+
+    def sign_out_everywhere(self, username: str) -> None:
+        self._maybe_fail("sign_out_everywhere", username)
+        if username in self.users:
+            self.users[username] = replace(self.users[username], sessions=0)
+
+    # -- what a user would do, for the tests --------------------------------------------------------------
+
+    def first_sign_in(self, username: str, new_password: str) -> None:
+        """The temporary password exchanged for one of the user's own."""
+        user = self.users[username]
+        assert user.status == "FORCE_CHANGE_PASSWORD"
+        self.users[username] = replace(user, password=new_password, status="CONFIRMED", sessions=1)
+
+
+class FakeMailer:
+    """`billing_portal.mailer.Mailer`: keeps what it sends; `failing` makes the next sends raise."""
+
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+        self.failing: Exception | None = None
+
+    def send(self, email: Email) -> str:
+        if self.failing is not None:
+            raise self.failing
+        self.sent.append(email)
+        return f"message-{len(self.sent)}"
+
+    def to(self, address: str) -> list[Email]:
+        return [email for email in self.sent if address in email.to]
+
+
+class FakeResetCodes:
+    """`billing_portal.password_reset.ResetCodes`: one outstanding code per username; `consume` is a
+    compare-and-delete on the code that was read, refused once the attempts are used up."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, IssuedCode] = {}
+        # Called with the username just before a consume is checked: lets a test slip in a rival reset.
+        self.before_consume: Callable[[str], None] | None = None
+
+    def get(self, username: str) -> IssuedCode | None:
+        return self.codes.get(username)
+
+    def put(self, username: str, code: IssuedCode) -> None:
+        self.codes[username] = code
+
+    def count_failure(self, username: str, code: IssuedCode) -> None:
+        current = self.codes.get(username)
+        if current is not None and current.digest == code.digest:
+            self.codes[username] = replace(current, attempts=current.attempts + 1)
+
+    def consume(self, username: str, code: IssuedCode) -> bool:
+        if self.before_consume is not None:
+            hook, self.before_consume = self.before_consume, None
+            hook(username)
+        current = self.codes.get(username)
+        if current is None or current.digest != code.digest or current.attempts >= MAX_ATTEMPTS:
+            return False
+        del self.codes[username]
+        return True

@@ -7,6 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from billing_portal import aws
+from billing_portal.errors import FieldProblem, ValidationFailed
 from billing_portal.users import USERNAME_TAKEN, UsernameTaken
 
 
@@ -54,9 +55,17 @@ class CognitoDirectory:
         )
 
     def set_password(self, username: str, password: str) -> None:
-        self._idp.admin_set_user_password(
-            UserPoolId=self.user_pool_id, Username=username, Password=password, Permanent=True
-        )
+        try:
+            self._idp.admin_set_user_password(
+                UserPoolId=self.user_pool_id, Username=username, Password=password, Permanent=True
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "InvalidPasswordException":
+                raise ValidationFailed(
+                    "The password does not meet the password rules.",
+                    [FieldProblem("new_password", str(error.response["Error"].get("Message", "")))],
+                ) from None
+            raise
 
     def sign_out_everywhere(self, username: str) -> None:
         """Revokes the user's refresh tokens, so no session outlives the short-lived id token."""

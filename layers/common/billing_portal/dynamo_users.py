@@ -137,9 +137,9 @@ class DynamoUserRecords:
                     "Update": {
                         "TableName": self.table,
                         "Key": claim_key(user.username),
-                        "UpdateExpression": "SET #s = :deleted, deleted_at = :at, snapshot = :snapshot",
+                        "UpdateExpression": "SET #s = :deleted, deleted_at = :at, #snapshot = :snapshot",
                         "ConditionExpression": "account_id = :a",
-                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeNames": {"#s": "status", "#snapshot": "snapshot"},
                         "ExpressionAttributeValues": to_item(
                             {
                                 ":deleted": "deleted",
@@ -162,9 +162,9 @@ class DynamoUserRecords:
                     "Update": {
                         "TableName": self.table,
                         "Key": claim_key(user.username),
-                        "UpdateExpression": "SET #s = :active REMOVE deleted_at, snapshot",
+                        "UpdateExpression": "SET #s = :active REMOVE deleted_at, #snapshot",
                         "ConditionExpression": "account_id = :a AND #s = :deleted",
-                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeNames": {"#s": "status", "#snapshot": "snapshot"},
                         "ExpressionAttributeValues": to_item(
                             {":active": "active", ":deleted": "deleted", ":a": user.account_id}
                         ),

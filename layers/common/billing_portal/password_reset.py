@@ -88,17 +88,22 @@ class PasswordReset:
         status = self.directory.status(username)
         if user is None or status is None:
             return
+        now = int(self.clock())
+        previous = self.codes.get(username)
+        if previous and now - previous.issued_at < RESEND_AFTER_SECONDS:
+            return  # one email a minute at most, however often the button is pressed
         if status == "FORCE_CHANGE_PASSWORD":
+            # Recorded like a code nobody knows, only so that the one-a-minute limit covers invitations.
+            self.codes.put(
+                username,
+                IssuedCode(secrets.token_hex(32), secrets.token_hex(16), now, now + RESEND_AFTER_SECONDS, 0),
+            )
             temporary = passwords.temporary_password()
             self.directory.set_temporary_password(username, temporary)
             self.mailer.send(
                 emails.welcome(username, user.first_name, temporary, self.portal_url, TEMPORARY_PASSWORD_DAYS)
             )
             return
-        now = int(self.clock())
-        previous = self.codes.get(username)
-        if previous and now - previous.issued_at < RESEND_AFTER_SECONDS:
-            return  # one email a minute at most, however often the button is pressed
         code = f"{secrets.randbelow(1_000_000):06d}"
         salt = secrets.token_hex(16)
         self.codes.put(username, IssuedCode(_digest(code, salt), salt, now, now + CODE_MINUTES * 60, 0))
@@ -116,5 +121,9 @@ class PasswordReset:
             raise ValidationFailed(INVALID_CODE)
         if not self.codes.consume(username, issued):
             raise ValidationFailed(INVALID_CODE)
-        self.directory.set_password(username, new_password)
+        try:
+            self.directory.set_password(username, new_password)
+        except ValidationFailed:
+            self.codes.put(username, issued)  # the password was refused, not the code: it stays usable
+            raise
         self.directory.sign_out_everywhere(username)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from billing_portal import emails, passwords
 from billing_portal.errors import Conflict, Forbidden, NotFound, PortalError
@@ -21,7 +21,14 @@ from billing_portal.store import PortalUser
 USERNAME_TAKEN = "The username already exists. Please use a different username."
 CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user."
 TEMPORARY_PASSWORD_DAYS = 7
-Name = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f<>]+$")]
+MAX_USERNAME = 128  # the longest username Cognito accepts
+# Blank once trimmed, control characters (C0, DEL, C1), line separators and markup are refused.
+Name = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029<>]+$"
+    ),
+]
 
 
 class UsernameTaken(Conflict):
@@ -71,7 +78,9 @@ class Directory(Protocol):
 class NewUser(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(description="The user's email address", examples=["pat@example.com"])
+    username: str = Field(
+        max_length=MAX_USERNAME, description="The user's email address", examples=["pat@example.com"]
+    )
     first_name: Name
     last_name: Name
     time_zone: str = Field(examples=["America/Toronto"])
@@ -170,6 +179,8 @@ class UserService:
         return _view(user, top=self.top_user(account_id) == user)
 
     def update(self, account_id: str, username: str, changes: UserChanges) -> UserView:
+        if len(username) > MAX_USERNAME:
+            raise NotFound("That user was not found.")
         values = {name: getattr(changes, name) for name in changes.model_fields_set}
         for name in ("first_name", "last_name"):
             if name in values:
@@ -181,6 +192,8 @@ class UserService:
 
     def delete(self, account_id: str, caller_username: str, username: str) -> None:
         username = normalize_username(username)
+        if len(username) > MAX_USERNAME:
+            raise NotFound("That user was not found.")
         user = self.records.get_user(account_id, username)
         if user is None:
             raise NotFound("That user was not found.")

@@ -1,0 +1,87 @@
+"""POST /auth/forgot-password and /auth/reset-password (public, throttled per route)."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing_portal.directory import CognitoDirectory
+from billing_portal.dynamo_users import DynamoResetCodes, DynamoUserRecords
+from billing_portal.http import PortalResolver, handle
+from billing_portal.mailer import SesMailer
+from billing_portal.password_reset import PasswordReset
+from billing_portal.settings import FunctionSettings, settings_loader
+
+
+class Settings(FunctionSettings):
+    table_name: str
+    user_pool_id: str
+    sender_email: str
+    portal_url: str
+
+
+class ForgotPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=254)
+
+
+class ResetPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=254)
+    code: str = Field(min_length=1, max_length=16)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class Accepted(BaseModel):
+    message: str
+
+
+FORGOT_ANSWER = (
+    "If that username has a Billing Portal account, an email is on its way: a verification code, or a new "
+    "invitation if the first sign-in was never completed."
+)
+settings = settings_loader(Settings)
+app = PortalResolver()
+
+
+def reset_service() -> PasswordReset:
+    config = settings()
+    return PasswordReset(
+        DynamoUserRecords(config.table_name),
+        CognitoDirectory(config.user_pool_id),
+        DynamoResetCodes(config.table_name),
+        SesMailer(config.sender_email),
+        config.portal_url,
+    )
+
+
+@app.operation(
+    "POST",
+    "/auth/forgot-password",
+    summary="Email a reset code (or a new invitation)",
+    body=ForgotPasswordRequest,
+    response=Accepted,
+    status=202,
+    errors=(400, 422, 429),
+    public=True,
+)
+def forgot_password(body: ForgotPasswordRequest) -> Accepted:
+    reset_service().forgot(body.username)
+    return Accepted(message=FORGOT_ANSWER)
+
+
+@app.operation(
+    "POST",
+    "/auth/reset-password",
+    summary="Choose a new password with the emailed code",
+    body=ResetPasswordRequest,
+    response=Accepted,
+    errors=(400, 422, 429),
+    public=True,
+)
+def reset_password(body: ResetPasswordRequest) -> Accepted:
+    reset_service().reset(body.username, body.code, body.new_password)
+    return Accepted(message="Your password has been reset. Sign in with your new password.")
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(app, event, context)

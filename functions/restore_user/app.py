@@ -1,0 +1,59 @@
+"""Internal, for the billing team: restore a deleted portal user. Invoked directly with IAM (no API route),
+so no customer token reaches it. Event: `{"account_id": ..., "username": ...}`."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from billing_portal.directory import CognitoDirectory
+from billing_portal.dynamo_users import DynamoUserRecords
+from billing_portal.errors import PortalError
+from billing_portal.mailer import SesMailer
+from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.users import UserService
+
+
+class Settings(FunctionSettings):
+    table_name: str
+    user_pool_id: str
+    sender_email: str
+    portal_url: str
+
+
+class RestoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+    username: str = Field(min_length=3, max_length=254)
+
+
+settings = settings_loader(Settings)
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    config = settings()
+    try:
+        request = RestoreRequest.model_validate(event)
+        service = UserService(
+            DynamoUserRecords(config.table_name),
+            CognitoDirectory(config.user_pool_id),
+            SesMailer(config.sender_email),
+            config.portal_url,
+        )
+        restored = service.restore(request.account_id, request.username)
+    except ValidationError as error:
+        return {
+            "status": "rejected",
+            "http_status": 422,
+            "error": {"message": str(error), "code": "validation_failed"},
+        }
+    except PortalError as error:
+        return {
+            "status": "rejected",
+            "http_status": error.status,
+            "error": {"message": error.message, "code": error.code},
+        }
+    logger.info("restored user", extra={"account_id": request.account_id})
+    return {"status": "restored", "user": restored.model_dump()}
