@@ -75,6 +75,27 @@ def _native(value: Any) -> Any:
     return value
 
 
+def set_existing(db: Any, table: str, key: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Set attributes of an existing item; its new state, or None when there is no such item."""
+    names = {f"#f{i}": name for i, name in enumerate(changes)}
+    values = {f":v{i}": value for i, value in enumerate(changes.values())}
+    try:
+        updated = db.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_item(values),
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
+    return from_item(updated["Attributes"])
+
+
 def account_key(account_id: str) -> str:
     return f"ACCOUNT#{account_id}"
 
@@ -181,23 +202,9 @@ class DynamoLedgerStore:
         return True
 
     def update_profile(self, account_id: str, changes: dict[str, Any]) -> Account | None:
-        names = {f"#f{i}": name for i, name in enumerate(changes)}
-        values = {f":v{i}": value for i, value in enumerate(changes.values())}
-        try:
-            updated = self._db.update_item(
-                TableName=self.table,
-                Key=to_item({"PK": account_key(account_id), "SK": "ACCOUNT"}),
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return None
-            raise
-        return _account_from_item(from_item(updated["Attributes"]))
+        key = to_item({"PK": account_key(account_id), "SK": "ACCOUNT"})
+        updated = set_existing(self._db, self.table, key, changes)
+        return _account_from_item(updated) if updated is not None else None
 
     # -- postings -------------------------------------------------------------------------------------
 

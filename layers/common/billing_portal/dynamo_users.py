@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from billing_portal import aws
-from billing_portal.dynamo import account_key, from_item, to_item
+from billing_portal.dynamo import account_key, from_item, set_existing, to_item
 from billing_portal.password_reset import MAX_ATTEMPTS, IssuedCode
 from billing_portal.store import PortalUser
 from billing_portal.users import USERNAME_TAKEN, UsernameClaim, UsernameTaken
@@ -112,23 +112,8 @@ class DynamoUserRecords:
         )
 
     def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None:
-        names = {f"#f{i}": name for i, name in enumerate(changes)}
-        values = {f":v{i}": value for i, value in enumerate(changes.values())}
-        try:
-            updated = self._db.update_item(
-                TableName=self.table,
-                Key=user_key(account_id, username),
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return None
-            raise
-        return _user(from_item(updated["Attributes"]))
+        updated = set_existing(self._db, self.table, user_key(account_id, username), changes)
+        return _user(updated) if updated is not None else None
 
     def tombstone(self, user: PortalUser, deleted_at: str) -> None:
         self._db.transact_write_items(
