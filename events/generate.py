@@ -1,19 +1,26 @@
 """Sample events, one folder per function (`events/<function dir>/<case>.json`): what the billing engine sends
-the ingest function, what the billing team sends the internal restore function, and the API Gateway events
-each route delivers, built with `localrun.events.api_event`.
+the ingest function, what the billing team sends the internal restore function, the API Gateway events
+each route delivers, built with `localrun.events.api_event`, and the EventBridge schedule's event that
+starts an Auto Pay run.
 The API samples are signed in as the sample account's user, so fed after the ingest samples (in file name
 order) they read real data. Regenerate with `.venv/bin/python events/generate.py`; the output is stable.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 from billing_portal import cdr
+from billing_portal.cards import Card
 from billing_portal.cdr import BilledCall
+from billing_portal.idempotency import HEADER as IDEMPOTENCY_HEADER
+from billing_portal.payments import payment_id_for
+from billing_portal.processor import SIGNATURE_HEADER, Charge, ChargeStatus, callback_body, signature_header
+from billing_portal.sandbox_processor import TEST_EXPIRY, TEST_TOKENS
 from localrun.events import api_event
 
 EVENTS_DIR = Path(__file__).resolve().parent
@@ -23,6 +30,20 @@ NEW_USER = "luc.bouchard@erable.example"  # the user the Manage Users samples ad
 INVOICE_ID = "INV-20261001"
 STAGE = "v1"
 REQUEST_TIME_EPOCH = 1793631845000  # 2026-11-02T15:04:05Z, fixed so that the samples never change
+# The Auto Pay schedule's run on the morning after the sample invoice's due date (cron(0 11 * * ? *)).
+AUTOPAY_RUN_TIME = "2026-11-02T11:00:00Z"
+AWS_ACCOUNT = "123456789012"
+REGION = "ca-central-1"
+# The one-time payment the samples make (its id follows from the account and this key), and the pending
+# payment the processor's sample callback settles.
+IDEMPOTENCY_KEY = "5f0c6a52-3b8e-4c1d-9a07-2f4e8b6d1c39"
+PAYMENT_ID = payment_id_for(ACCOUNT_ID, f"one-time\n{IDEMPOTENCY_KEY}")
+PENDING_IDEMPOTENCY_KEY = "b7d2e915-60a4-4f3b-8c5e-9d1a0e7f2b64"
+PENDING_PAYMENT_ID = payment_id_for(ACCOUNT_ID, f"one-time\n{PENDING_IDEMPOTENCY_KEY}")
+PAYMENT_METHOD_ID = "pm_3c9a71e0d54b28f6a1e7"  # a saved method's id, as the portal names them
+# Not the deployed secret (that one lives in Secrets Manager): the sample callback is signed with this one,
+# so a function checking against the real secret refuses it, as it refuses any forgery.
+SAMPLE_WEBHOOK_SECRET = b"whsec_sample_events_only"
 BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0 Safari/537.36"
@@ -166,14 +187,20 @@ def _api(
     path_parameters: dict[str, str] | None = None,
     query: str = "",
     body: dict[str, Any] | None = None,
+    raw_body: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+    user_agent: str = BROWSER,
     signed_in: bool = True,
 ) -> dict[str, Any]:
+    """`raw_body`: a body sent as the exact text it is (a signed one), instead of `body` as JSON."""
+    text = json.dumps(body) if body is not None else raw_body
     headers = {"Accept": "application/json", "Host": "a1b2c3d4e5.execute-api.ca-central-1.amazonaws.com"}
     if signed_in:
         headers["Authorization"] = "Bearer <id_token>"
-    if body is not None:
+    if text is not None:
         headers["Content-Type"] = "application/json"
-    headers["User-Agent"] = BROWSER
+    headers.update(extra_headers or {})
+    headers["User-Agent"] = user_agent
     event = api_event(
         method,
         resource,
@@ -181,7 +208,7 @@ def _api(
         path_parameters=path_parameters,
         query=query,
         headers=headers,
-        body=json.dumps(body) if body is not None else None,
+        body=text,
         claims={"custom:account_id": ACCOUNT_ID, "cognito:username": USERNAME} if signed_in else None,
         stage=STAGE,
         source_ip="203.0.113.24",
@@ -295,6 +322,85 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
             ),
         },
         "me": {"get_me": _api("GET", "/me", "/me")},
+        "payment_methods": {
+            "list_methods": _api("GET", "/payment-methods", "/payment-methods"),
+            "add_method": _api("POST", "/payment-methods", "/payment-methods", body={"token": "tok_visa"}),
+            "delete_method": _api(
+                "DELETE",
+                "/payment-methods/{id}",
+                f"/payment-methods/{PAYMENT_METHOD_ID}",
+                path_parameters={"id": PAYMENT_METHOD_ID},
+            ),
+            "autopay_on": _api(
+                "PUT",
+                "/autopay",
+                "/autopay",
+                body={"enabled": True, "payment_method_id": PAYMENT_METHOD_ID},
+            ),
+        },
+        "payments": {
+            "create_payment": _api(
+                "POST",
+                "/payments",
+                "/payments",
+                body={"amount": "100.00", "new_payment_method": {"token": "tok_visa"}},
+                extra_headers={IDEMPOTENCY_HEADER: IDEMPOTENCY_KEY},
+            ),
+            # The payment create_payment makes (its id follows from the account and the key).
+            "get_payment": _api(
+                "GET", "/payments/{id}", f"/payments/{PAYMENT_ID}", path_parameters={"id": PAYMENT_ID}
+            ),
+        },
+        "processor_webhook": {"payment_settled": processor_callback()},
+    }
+
+
+def processor_callback() -> dict[str, Any]:
+    """The processor's callback settling a pending card payment, as approved. Public route: no token, the
+    signature stands for the caller. Signed with SAMPLE_WEBHOOK_SECRET at REQUEST_TIME_EPOCH, so replayed
+    later it is refused (stale, and signed with a secret no deployment has): that is the sample's point as
+    much as its shape. To settle a real pending payment locally, use `POST /_local/processor/settle`."""
+    created = REQUEST_TIME_EPOCH // 1000
+    # Paid with the sandbox's pending test card; the charge named as the sandbox names it (the charge's
+    # idempotency key, hashed).
+    brand, last4, _ = TEST_TOKENS["tok_pending"]
+    charge_key = f"{ACCOUNT_ID}/{PENDING_PAYMENT_ID}".encode()
+    charge = Charge(
+        charge_id="ch_" + hashlib.sha256(charge_key).hexdigest()[:24],
+        status=ChargeStatus.APPROVED,
+        amount_cents=10000,
+        card=Card(brand, last4, *TEST_EXPIRY),
+    )
+    event_id = "evt_" + uuid.uuid5(uuid.NAMESPACE_URL, f"callback {charge.charge_id}").hex
+    body = callback_body(
+        event_id, charge, {"account_id": ACCOUNT_ID, "payment_id": PENDING_PAYMENT_ID}, created
+    )
+    return _api(
+        "POST",
+        "/webhooks/processor",
+        "/webhooks/processor",
+        raw_body=body.decode(),
+        extra_headers={SIGNATURE_HEADER: signature_header(SAMPLE_WEBHOOK_SECRET, created, body)},
+        user_agent="CardProcessor-Webhooks/1.0",
+        signed_in=False,
+    )
+
+
+def autopay_samples() -> dict[str, dict[str, Any]]:
+    """The EventBridge schedule's event; the run acts for its `time`."""
+    rule = f"arn:aws:events:{REGION}:{AWS_ACCOUNT}:rule/billing-portal-AutopayFunctionDaily-1Q2W3E4R5T6Y"
+    return {
+        "daily_run": {
+            "version": "0",
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"autopay {AUTOPAY_RUN_TIME}")),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": AWS_ACCOUNT,
+            "time": AUTOPAY_RUN_TIME,
+            "region": REGION,
+            "resources": [rule],
+            "detail": {},
+        }
     }
 
 
@@ -308,6 +414,8 @@ def samples() -> dict[Path, dict[str, Any]]:
     found = {EVENTS_DIR / "ingest" / f"{case}.json": event for case, event in ingest_samples().items()}
     for case, event in restore_user_samples().items():
         found[EVENTS_DIR / "restore_user" / f"{case}.json"] = event
+    for case, event in autopay_samples().items():
+        found[EVENTS_DIR / "autopay" / f"{case}.json"] = event
     for directory, cases in api_samples().items():
         found.update({EVENTS_DIR / directory / f"{case}.json": event for case, event in cases.items()})
     return found

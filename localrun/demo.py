@@ -9,6 +9,7 @@ bucket first. Loading again changes nothing: ingest skips ids it has posted, use
 
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 from collections import defaultdict
@@ -27,9 +28,13 @@ from billing_portal import aws, cdr
 from billing_portal.accounts import utc_today
 from billing_portal.cdr import BilledCall
 from billing_portal.dynamo import DynamoLedgerStore
+from billing_portal.dynamo_payments import DynamoPayments
 from billing_portal.dynamo_users import DynamoUserRecords
 from billing_portal.money import format_cents
-from billing_portal.store import PortalUser
+from billing_portal.payment_store import SavedMethod
+from billing_portal.processor import BillingDetails
+from billing_portal.sandbox_processor import SandboxProcessor
+from billing_portal.store import Address, PortalUser
 from billing_portal.taxes import compute_taxes
 from localrun import demo_moto, functions
 
@@ -150,6 +155,8 @@ class Profile:
     big_invoice_month: int | None = None
     big_invoice_calls: tuple[int, int] = (0, 0)
     pending_credit: tuple[int, str] | None = None  # cents, reason
+    saved_card: str | None = None  # the sandbox test token of the card saved for the portal's payments
+    autopay: bool = False  # Auto Pay on with that card
 
 
 def _toronto_seats(months_back: int) -> int:
@@ -233,6 +240,7 @@ DEMO = Profile(
     big_invoice_month=1,
     big_invoice_calls=(5_200, 5_600),
     pending_credit=(4_000, "Goodwill credit for the number porting delay, applied on your next invoice"),
+    saved_card="tok_visa",
 )
 
 OTHER = Profile(
@@ -265,6 +273,8 @@ OTHER = Profile(
     bank_upload_months=frozenset({4, 15}),
     credit_month=7,
     credit=(1_250, "Billing adjustment: a DID was charged after it was cancelled", "Case CS-20771"),
+    saved_card="tok_mastercard",
+    autopay=True,
 )
 
 PROFILES = (DEMO, OTHER)
@@ -683,6 +693,8 @@ def _load_account(plan: AccountPlan, physical: dict[str, str], today: date) -> i
                 )
             )
 
+    _save_card(profile, physical["PortalTable"], saved_at=_created_at(first_invoice, profile.users[0]))
+
     account = DynamoLedgerStore(physical["PortalTable"]).get_account(profile.account_id)
     if account is None or (account.ledger.balance_cents, account.ledger.pending_credit_cents) != (
         plan.balance_cents,
@@ -694,6 +706,31 @@ def _load_account(plan: AccountPlan, physical: dict[str, str], today: date) -> i
             f"{(plan.balance_cents, plan.pending_credit_cents)} after loading, found {found}"
         )
     return posted
+
+
+def _save_card(profile: Profile, table: str, saved_at: str) -> None:
+    """The profile's card, saved through the sandbox processor as the web client would (once), with Auto Pay
+    on it if the profile says so. Saved when the top user joined: the same day gives the same data."""
+    if profile.saved_card is None:
+        return
+    payments = DynamoPayments(table)
+    if payments.list_methods(profile.account_id):
+        return
+    address = Address(**profile.billing_address)
+    billing = BillingDetails(email=profile.users[0].username, address=address)
+    saved = SandboxProcessor(table).save_card(profile.saved_card, billing)
+    method = SavedMethod(
+        id="pm_" + hashlib.sha256(profile.account_id.encode()).hexdigest()[:20],
+        account_id=profile.account_id,
+        reference=saved.reference,
+        card=saved.card,
+        billing_email=billing.email,
+        billing_address=address,
+        created_at=saved_at,
+    )
+    payments.add_method(method)
+    if profile.autopay:
+        payments.enable_autopay(profile.account_id, method)
 
 
 def _summary(plan: AccountPlan) -> DemoAccount:

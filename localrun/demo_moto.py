@@ -6,6 +6,11 @@ so loading the demo (about 125 postings into one table that keeps growing, strea
 more than a minute copying. This keeps the same all-or-nothing outcome by saving only what the transaction
 can change (the items it names and the length of their table's stream) and restoring that on failure.
 
+It also serves DynamoDB requests one at a time. DynamoDB applies each request atomically (a conditional put
+is checked and written as one step); moto's server answers on many threads and checks, then writes, so two
+concurrent conditional writes could both pass. The local stack runs a function in several execution
+environments at once, as Lambda does, so it needs DynamoDB's guarantee.
+
 It patches moto in this process only: moto in-process (tests) or a moto server thread of this process.
 """
 
@@ -20,11 +25,13 @@ from moto.dynamodb import models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.responses import DynamoHandler
 
 _MARK = "_saves_only_touched_items"
 # One transaction at a time, as DynamoDB isolates them: a failed one restores what it saved, which must not
 # undo another transaction's writes made in between (the moto server answers requests on many threads).
 _TRANSACTIONS = threading.Lock()
+_REQUESTS = threading.RLock()
 Key = tuple[DynamoType, DynamoType | None]
 
 
@@ -102,7 +109,7 @@ def _restore(items: list[tuple[Table, Key, Item | None]], streams: list[tuple[St
 
 
 def install() -> None:
-    """Patch moto's TransactWriteItems in this process (once; later calls do nothing)."""
+    """Patch moto's DynamoDB in this process (once; later calls do nothing)."""
     original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None] = DynamoDBBackend.transact_write_items
     if getattr(original, _MARK, False):
         return
@@ -116,6 +123,13 @@ def install() -> None:
                 _restore(items, streams)
                 raise
 
+    call_action: Callable[[DynamoHandler], Any] = DynamoHandler.call_action
+
+    def one_request_at_a_time(self: DynamoHandler) -> Any:
+        with _REQUESTS:
+            return call_action(self)
+
+    setattr(DynamoHandler, "call_action", one_request_at_a_time)  # noqa: B010
     setattr(transact_write_items, _MARK, True)
     setattr(models, "copy", _CopyKeepingTables())  # noqa: B010 - replaces a module global of moto's
     setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010

@@ -1,11 +1,13 @@
-"""Builds the API Gateway (REST, proxy integration) event that a template route delivers to its function,
-with the Cognito authorizer's claims. Used by the local gateway, the tests and `events/` samples."""
+"""Builds the events functions receive: the API Gateway (REST, proxy integration) event a template route
+delivers, with the Cognito authorizer's claims, and the event of an EventBridge schedule. Used by the local
+stack, the tests and the `events/` samples."""
 
 from __future__ import annotations
 
 import base64
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -61,4 +63,19 @@ def api_event(
         "requestContext": context,
         "body": text_body,
         "isBase64Encoded": is_base64,
+    }
+
+
+def scheduled_event(rule: str, at: datetime, *, event_id: str | None = None) -> dict[str, Any]:
+    """The event an EventBridge schedule rule delivers to its function at `at`."""
+    return {
+        "version": "0",
+        "id": event_id or str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "ca-central-1",
+        "resources": [f"arn:aws:events:ca-central-1:123456789012:rule/{rule}"],
+        "detail": {},
     }

@@ -1,5 +1,6 @@
 """Loads each function's `app.py` the way Lambda would, under a module name of its own (every function's
-module is called `app`)."""
+module is called `app`). Lambda runs a function in as many execution environments as it has concurrent
+requests, each with its own copy of the module; `environment` numbers those copies."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from localrun import template
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+def module(logical_id: str, environment: int = 0) -> ModuleType:
+    return _load(logical_id, environment)  # one cache key however it is called
+
+
 @cache
-def module(logical_id: str) -> ModuleType:
+def _load(logical_id: str, environment: int) -> ModuleType:
     function = template.functions()[logical_id]
-    name = f"functions_{function.code_dir.name}_app"
+    name = f"functions_{function.code_dir.name}_app" + (f"_{environment}" if environment else "")
     spec = importlib.util.spec_from_file_location(name, function.module_file)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {function.module_file}")
@@ -28,9 +33,9 @@ def module(logical_id: str) -> ModuleType:
     return loaded
 
 
-def handler(logical_id: str) -> Handler:
+def handler(logical_id: str, environment: int = 0) -> Handler:
     function = template.functions()[logical_id]
-    found: Handler = getattr(module(logical_id), function.handler_name)
+    found: Handler = getattr(module(logical_id, environment), function.handler_name)
     return found
 
 

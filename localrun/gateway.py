@@ -9,6 +9,7 @@ routes of their own that never reach a function.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -17,7 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,7 @@ MAX_BODY_BYTES = 1024 * 1024  # the limit the API documents (413 above it)
 # to read the 413 instead of a connection reset (what nginx calls a lingering close).
 LINGER_BYTES = 64 * 1024 * 1024
 LINGER_SECONDS = 2.0
+MAX_ENVIRONMENTS = 8  # per function: enough for the concurrency a person can cause from a browser or test
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _PARAMETER = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
 
@@ -171,9 +173,10 @@ class Gateway:
             self.table.add(route.method, route.path, route)
         for (method, path), handler in (local_routes or {}).items():
             self.table.add(method, path, handler)
-        # Lambda runs one request at a time per execution environment, and the functions' resolvers keep
-        # the current event on the module's `app`: each function serves one request at a time here too.
-        self._locks = {logical_id: threading.Lock() for logical_id in template.functions()}
+        self._environments = {logical_id: ExecutionEnvironments() for logical_id in template.functions()}
+
+    def add_local_route(self, method: str, path: str, handler: LocalHandler) -> None:
+        self.table.add(method, path, handler)
 
     def load_functions(self) -> None:
         """Import every routed function now: the first requests are quick, and a broken one fails early."""
@@ -250,9 +253,36 @@ class Gateway:
     def invoke(self, logical_id: str, event: Any, request_id: str | None = None) -> Any:
         """Call a function's handler as Lambda would, one invocation at a time per function."""
         context = functions.LambdaContext(logical_id, request_id or str(uuid.uuid4()))
-        handler = functions.handler(logical_id)
-        with self._locks[logical_id]:
-            return handler(event, context)
+        with self._environments[logical_id].one() as environment:
+            return functions.handler(logical_id, environment)(event, context)
+
+
+class ExecutionEnvironments:
+    """A function's execution environments, as Lambda keeps them: each serves one request at a time (the
+    functions' resolvers keep the current event on the module's `app`), and concurrent requests get
+    environments of their own, up to a limit, beyond which they wait for one to be free."""
+
+    def __init__(self, limit: int = MAX_ENVIRONMENTS) -> None:
+        self.limit = limit
+        self._free: list[int] = []
+        self._created = 0
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def one(self) -> Iterator[int]:
+        with self._changed:
+            while not self._free and self._created >= self.limit:
+                self._changed.wait()
+            if self._free:
+                environment = self._free.pop()
+            else:
+                environment, self._created = self._created, self._created + 1
+        try:
+            yield environment
+        finally:
+            with self._changed:
+                self._free.append(environment)
+                self._changed.notify()
 
 
 def _string_claims(claims: Mapping[str, Any]) -> dict[str, str]:

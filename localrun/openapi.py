@@ -192,6 +192,10 @@ def _operation(
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in _PATH_PARAMETER.findall(route.path)
     ]
+    parameters += [
+        {"name": name, "in": "header", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in operation.headers
+    ]
     if operation.query is not None:
         parameters += _query_parameters(_resolve(refs[(operation.query, "validation")], schemas))
     if parameters:

@@ -4,6 +4,8 @@ the resources are made here from their template properties instead.)"""
 
 from __future__ import annotations
 
+import secrets
+import string
 from typing import Any
 
 import boto3
@@ -34,6 +36,7 @@ def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -
         "AWS::S3::Bucket": _bucket,
         "AWS::Cognito::UserPool": _user_pool,
         "AWS::SES::EmailIdentity": _email_identity,
+        "AWS::SecretsManager::Secret": _secret,
     }
     for logical_id, resource in defined.items():
         create = creators.get(resource["Type"])
@@ -66,6 +69,17 @@ def _email_identity(logical_id: str, props: dict[str, Any], region: str) -> str:
     address = str(props["EmailIdentity"])
     boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=address)
     return address
+
+
+def _secret(logical_id: str, props: dict[str, Any], region: str) -> str:
+    """A secret with a value generated as `GenerateSecretString` asks (letters and digits); its ARN."""
+    length = int(props.get("GenerateSecretString", {}).get("PasswordLength", 32))
+    alphabet = string.ascii_letters + string.digits
+    value = "".join(secrets.choice(alphabet) for _ in range(length))
+    created = boto3.client("secretsmanager", region_name=region).create_secret(
+        Name=f"{STACK}-{logical_id}", SecretString=value, Description=str(props.get("Description", ""))
+    )
+    return str(created["ARN"])
 
 
 def function_environments(physical: dict[str, str]) -> dict[str, dict[str, str]]:

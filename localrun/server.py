@@ -14,7 +14,7 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from billing_portal import aws
-from localrun import demo, openapi, outbox, resources, template
+from localrun import demo, openapi, outbox, resources, stand_ins, template
 from localrun.gateway import Gateway, GatewayServer, LocalHandler, Reply, Request, json_reply
 from localrun.tokens import CognitoTokenVerifier
 
@@ -59,12 +59,25 @@ def main() -> int:
         physical = resources.create_all(parameters={"PortalUrl": base_url})
         os.environ.update(function_environment(physical))
         summary = demo.load(physical)
-        gateway = Gateway(authorizer(physical, f"http://{moto_host}:{moto_port}"), local_routes(base_url))
+        gateway = Gateway(
+            authorizer(physical, f"http://{moto_host}:{moto_port}"), local_routes(base_url, physical)
+        )
+        stand_in_routes = {
+            **stand_ins.processor_routes(base_url),
+            **stand_ins.schedule_routes(gateway.invoke),
+        }
+        for (method, path), handler in stand_in_routes.items():
+            gateway.add_local_route(method, path, handler)
         gateway.load_functions()
         server.gateway = gateway
         server.server_activate()
         print(f"Billing portal API on {base_url}  (OpenAPI: {base_url}/openapi.json)", flush=True)
         print(f"Emails sent so far: {base_url}/_local/outbox", flush=True)
+        print(
+            f"Card processor sandbox: {base_url}/_local/processor/tokenize, /settle, /charges; "
+            f"Auto Pay now: POST {base_url}/_local/schedules/autopay",
+            flush=True,
+        )
         for line in summary.describe():
             print(line, flush=True)
         print("Press Ctrl-C to stop.", flush=True)
@@ -145,6 +158,27 @@ def authorizer(physical: Mapping[str, str], endpoint_url: str) -> CognitoTokenVe
     return CognitoTokenVerifier(endpoint_url, REGION, physical[pool], clients)
 
 
+def snapshot(physical: Mapping[str, str]) -> dict[str, Any]:
+    """Everything the stack stores, to compare before and after, or to search: every item of every table
+    (in DynamoDB's JSON) and every object of every bucket (key, size and ETag), by logical id."""
+    kinds = {logical_id: resource["Type"] for logical_id, resource in template.resources().items()}
+    tables: dict[str, list[Any]] = {}
+    buckets: dict[str, dict[str, Any]] = {}
+    for logical_id, kind in sorted(kinds.items()):
+        if kind == "AWS::DynamoDB::Table":
+            pages = aws.client("dynamodb").get_paginator("scan").paginate(TableName=physical[logical_id])
+            items = [item for page in pages for item in page["Items"]]
+            tables[logical_id] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+        elif kind == "AWS::S3::Bucket":
+            pages = aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=physical[logical_id])
+            buckets[logical_id] = {
+                found["Key"]: {"size": found["Size"], "etag": found["ETag"]}
+                for page in pages
+                for found in page.get("Contents", [])
+            }
+    return {"tables": tables, "buckets": buckets}
+
+
 def _get_att_target(value: Any) -> str | None:
     """`!GetAtt UserPool.Arn` -> UserPool."""
     if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), list):
@@ -152,7 +186,7 @@ def _get_att_target(value: Any) -> str | None:
     return None
 
 
-def local_routes(base_url: str) -> dict[tuple[str, str], LocalHandler]:
+def local_routes(base_url: str, physical: Mapping[str, str]) -> dict[tuple[str, str], LocalHandler]:
     """The local stack's own endpoints; none of them is deployed."""
     document = json.dumps(openapi.build_document(base_url), ensure_ascii=False).encode()
 
@@ -165,7 +199,11 @@ def local_routes(base_url: str) -> dict[tuple[str, str], LocalHandler]:
     def sent_emails(_: Request) -> Reply:
         return json_reply(200, {"items": outbox.items()})
 
+    def stored_data(_: Request) -> Reply:
+        return json_reply(200, snapshot(physical))
+
     return {
+        ("GET", "/_local/snapshot"): stored_data,
         ("GET", "/health"): health,
         ("GET", "/openapi.json"): openapi_document,
         ("GET", "/_local/outbox"): sent_emails,

@@ -113,3 +113,26 @@ def function_environment(function: Function, physical_ids: dict[str, str]) -> di
         else:
             raise ValueError(f"{function.logical_id}.{name}: cannot resolve {value!r} locally")
     return resolved
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str  # the function's code directory: /_local/schedules/<name>
+    function: str  # logical id
+    rule: str  # the event's logical id, as the rule is named in the event's resources
+    expression: str
+
+
+def schedules(template: dict[str, Any] | None = None) -> list[Schedule]:
+    """The functions an EventBridge schedule invokes."""
+    template = template or load()
+    defined = functions(template)
+    found = []
+    for logical_id, resource in resources(template).items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event_name, event in resource["Properties"].get("Events", {}).items():
+            if event["Type"] == "Schedule":
+                name = defined[logical_id].code_dir.name
+                found.append(Schedule(name, logical_id, event_name, str(event["Properties"]["Schedule"])))
+    return found

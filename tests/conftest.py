@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -39,11 +41,45 @@ def aws() -> Iterator[dict[str, str]]:
         _reset_function_settings()
         try:
             yield physical
+            stored = card_numbers_in(_all_items(physical))
+            assert not stored, f"card numbers stored in a table: {stored}"
         finally:
             os.environ.clear()
             os.environ.update(saved)
             _reset_function_settings()
             aws_clients.reset()
+
+
+# Every card number the tests type into the sandbox processor's card form. The API refuses them and the
+# processor turns them into tokens: none may ever be stored, whatever a test did.
+TEST_CARD_NUMBERS = ("4242424242424242", "4000000000000002", "4000000000000077", "5555555555554444")
+
+
+def card_numbers_in(text: str) -> list[str]:
+    """The test card numbers found in the text, written with or without spaces or dashes."""
+    digits = re.sub(r"[ -]", "", text)
+    return [number for number in TEST_CARD_NUMBERS if number in digits]
+
+
+@pytest.fixture(scope="session")
+def find_card_numbers() -> Callable[[str], list[str]]:
+    """`card_numbers_in`, for the tests that search what the stack stored, sent or logged."""
+    return card_numbers_in
+
+
+def _all_items(physical: dict[str, str]) -> str:
+    """Every item of every table of the template, as JSON text."""
+    import boto3
+
+    from localrun import template
+
+    dynamodb = boto3.client("dynamodb", region_name="ca-central-1")
+    items = []
+    for logical_id, resource in template.resources().items():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            for page in dynamodb.get_paginator("scan").paginate(TableName=physical[logical_id]):
+                items.extend(page["Items"])
+    return json.dumps(items)
 
 
 def _reset_function_settings() -> None:

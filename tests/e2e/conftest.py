@@ -113,11 +113,17 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pa
 
 
 @pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def local_stack_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the local stack's console output (its functions' logs included) is written."""
+    return tmp_path_factory.mktemp("localrun") / "localrun.log"
+
+
+@pytest.fixture(scope="session")
+def local_stack(local_stack_log: Path) -> Iterator[str]:
     """The base URL of a running local stack with its demo data. Stopped with SIGINT (Ctrl-C) at the end,
     which must end it cleanly: exit code 0 and no traceback."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("localrun") / "localrun.log"
+    log = local_stack_log
     environment = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as output:
         # The output goes to a file: a pipe nobody reads would fill up and stall the stack.

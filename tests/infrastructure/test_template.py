@@ -143,7 +143,7 @@ def test_every_handler_exists(logical_id: str) -> None:
 
 
 def test_the_table_streams_expires_recovers_and_encrypts() -> None:
-    [table_id] = of_type("AWS::DynamoDB::Table")
+    table_id = "PortalTable"
     table = properties(table_id)
     assert table["StreamSpecification"]["StreamViewType"] in {"NEW_AND_OLD_IMAGES", "NEW_IMAGE"}
     assert table["TimeToLiveSpecification"]["Enabled"] is True
@@ -155,9 +155,36 @@ def test_the_table_streams_expires_recovers_and_encrypts() -> None:
 
 
 def test_the_table_has_the_type_index_the_history_filters_on() -> None:
-    [table_id] = of_type("AWS::DynamoDB::Table")
-    indexes = {index["IndexName"]: index for index in properties(table_id)["GlobalSecondaryIndexes"]}
+    indexes = {index["IndexName"]: index for index in properties("PortalTable")["GlobalSecondaryIndexes"]}
     assert [key["AttributeName"] for key in indexes["GSI1"]["KeySchema"]] == ["GSI1PK", "GSI1SK"]
+
+
+def test_idempotency_records_expire_and_are_encrypted() -> None:
+    table = properties("IdempotencyTable")
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_auto_pay_runs_daily_one_run_at_a_time() -> None:
+    autopay = properties("AutopayFunction")
+    [event] = autopay["Events"].values()
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"].startswith("cron(")
+    assert autopay["ReservedConcurrentExecutions"] == 1
+
+
+def test_the_processor_callback_is_public_and_everything_else_needs_a_token() -> None:
+    public = {
+        (event["Properties"]["Method"], event["Properties"]["Path"])
+        for function in FUNCTIONS
+        for event in properties(function).get("Events", {}).values()
+        if event["Type"] == "Api" and event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    }
+    assert ("post", "/webhooks/processor") in public
+    assert {path for _, path in public} <= {"/webhooks/processor"} | {
+        f"/auth/{name}" for name in ("login", "new-password", "refresh", "forgot-password", "reset-password")
+    }
 
 
 BUCKETS = sorted(of_type("AWS::S3::Bucket"))

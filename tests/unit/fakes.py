@@ -7,15 +7,26 @@ once and for all; the user pool, the mailer and the reset codes behave as Cognit
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
+from billing_portal.cards import Card
 from billing_portal.emails import Email
 from billing_portal.errors import ConcurrentUpdate
 from billing_portal.ledger import EntryType, HistoryRow, Posting, invoice_status
 from billing_portal.password_reset import MAX_ATTEMPTS, IssuedCode
+from billing_portal.payment_store import AUTOPAY_METHOD_IN_USE, AutopayMethodInUse, PaymentRecord, SavedMethod
+from billing_portal.processor import (
+    DECLINED,
+    BillingDetails,
+    CardDeclined,
+    Charge,
+    ChargeStatus,
+    InvalidCardToken,
+    SavedCard,
+)
 from billing_portal.store import Account, Address, DuplicateDocument, HistoryWindow, PortalUser, row_sort_key
 from billing_portal.users import USERNAME_TAKEN, UsernameClaim, UsernameTaken
 
@@ -334,3 +345,141 @@ class FakeResetCodes:
             return False
         del self.codes[username]
         return True
+
+
+# -- payments --------------------------------------------------------------------------------------------
+
+
+class FakePaymentStore:
+    """`billing_portal.payment_store.PaymentStore` in memory, over a FakeLedgerStore: Auto Pay lives on the
+    account as the adapter keeps it there (`{enabled, payment_method: {id, brand, last4, exp_month,
+    exp_year}}`); a payment is started once (an existing record is answered, nothing written); a method
+    that Auto Pay uses cannot be deleted; a callback delivery is accepted once."""
+
+    def __init__(self, ledger_store: FakeLedgerStore) -> None:
+        self.ledger_store = ledger_store
+        self.methods: dict[tuple[str, str], SavedMethod] = {}
+        self.payments: dict[tuple[str, str], PaymentRecord] = {}
+        self.deliveries: dict[str, int] = {}
+
+    def list_methods(self, account_id: str) -> list[SavedMethod]:
+        return [method for (account, _), method in self.methods.items() if account == account_id]
+
+    def get_method(self, account_id: str, method_id: str) -> SavedMethod | None:
+        return self.methods.get((account_id, method_id))
+
+    def add_method(self, method: SavedMethod) -> None:
+        self.methods[(method.account_id, method.id)] = method
+
+    def delete_method(self, account_id: str, method_id: str) -> bool:
+        if (account_id, method_id) not in self.methods:
+            return False
+        account = self.ledger_store.get_account(account_id)
+        autopay = (account.autopay if account else None) or {}
+        if autopay.get("enabled") and (autopay.get("payment_method") or {}).get("id") == method_id:
+            raise AutopayMethodInUse(AUTOPAY_METHOD_IN_USE)
+        del self.methods[(account_id, method_id)]
+        return True
+
+    def enable_autopay(self, account_id: str, method: SavedMethod) -> bool:
+        account = self.ledger_store.get_account(account_id)
+        if account is None or (account_id, method.id) not in self.methods:
+            return False
+        autopay = {"enabled": True, "payment_method": {"id": method.id, **asdict(method.card)}}
+        self.ledger_store.accounts[account_id] = replace(account, autopay=autopay)
+        return True
+
+    def disable_autopay(self, account_id: str) -> None:
+        account = self.ledger_store.get_account(account_id)
+        if account is not None:
+            self.ledger_store.accounts[account_id] = replace(account, autopay={"enabled": False})
+
+    def autopay_accounts(self) -> Iterator[str]:
+        for account_id, account in sorted(self.ledger_store.accounts.items()):
+            if (account.autopay or {}).get("enabled"):
+                yield account_id
+
+    def get_payment(self, account_id: str, payment_id: str) -> PaymentRecord | None:
+        return self.payments.get((account_id, payment_id))
+
+    def start_payment(self, record: PaymentRecord) -> PaymentRecord | None:
+        existing = self.payments.get((record.account_id, record.id))
+        if existing is not None:
+            return existing
+        self.payments[(record.account_id, record.id)] = record
+        return None
+
+    def save_payment(self, record: PaymentRecord) -> None:
+        self.payments[(record.account_id, record.id)] = record
+
+    def first_delivery(self, signature: str, expires_at: int) -> bool:
+        if signature in self.deliveries:
+            return False
+        self.deliveries[signature] = expires_at
+        return True
+
+
+FAKE_CARD_TOKENS: dict[str, tuple[Card, ChargeStatus]] = {
+    "tok_visa": (Card("visa", "4242", 12, 2034), ChargeStatus.APPROVED),
+    "tok_mastercard": (Card("mastercard", "4444", 12, 2034), ChargeStatus.APPROVED),
+    "tok_declined": (Card("visa", "0002", 12, 2034), ChargeStatus.DECLINED),
+    "tok_pending": (Card("visa", "0077", 12, 2034), ChargeStatus.PENDING),
+}
+
+
+@dataclass(frozen=True)
+class ChargeCall:
+    source: str
+    amount_cents: int
+    idempotency_key: str
+    metadata: dict[str, str]
+    billing: BillingDetails | None
+
+
+class FakeCardProcessor:
+    """`billing_portal.processor.CardProcessor` with scripted outcomes. Each token of FAKE_CARD_TOKENS (or
+    `tokens`) answers with its card's behaviour, and a saved card's reference with the behaviour of the
+    token it was saved from; `script` overrides the outcome of the next charges, in order. As the port
+    promises: saving a declining card raises CardDeclined, an unknown token InvalidCardToken; one
+    idempotency key charges once and always answers that charge."""
+
+    def __init__(self) -> None:
+        self.tokens = dict(FAKE_CARD_TOKENS)
+        self.cards: dict[str, tuple[Card, ChargeStatus]] = {}  # saved card reference -> card, behaviour
+        self.script: list[ChargeStatus] = []
+        self.charged: dict[str, Charge] = {}  # idempotency key -> the charge made
+        self.calls: list[ChargeCall] = []  # every charge made (not the repeats)
+        self.saved: list[tuple[str, BillingDetails]] = []
+
+    def save_card(self, token: str, billing: BillingDetails) -> SavedCard:
+        if token not in self.tokens:
+            raise InvalidCardToken("The card token is not one the card processor issued.")
+        card, behaviour = self.tokens[token]
+        if behaviour is ChargeStatus.DECLINED:
+            raise CardDeclined(DECLINED)
+        reference = f"card_{len(self.cards) + 1}"
+        self.cards[reference] = (card, behaviour)
+        self.saved.append((token, billing))
+        return SavedCard(reference, card)
+
+    def charge(
+        self,
+        source: str,
+        amount_cents: int,
+        *,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        billing: BillingDetails | None,
+    ) -> Charge:
+        if idempotency_key in self.charged:
+            return self.charged[idempotency_key]
+        known = self.tokens.get(source) or self.cards.get(source)
+        if known is None:
+            raise InvalidCardToken("The card token is not one the card processor issued.")
+        card, behaviour = known
+        if self.script:
+            behaviour = self.script.pop(0)
+        charge = Charge(f"ch_{len(self.charged) + 1:04d}", behaviour, amount_cents, card)
+        self.charged[idempotency_key] = charge
+        self.calls.append(ChargeCall(source, amount_cents, idempotency_key, dict(metadata), billing))
+        return charge

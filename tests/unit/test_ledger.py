@@ -229,3 +229,66 @@ def test_the_last_payment_is_the_latest_one() -> None:
     assert (state.last_payment.date, state.last_payment.amount_cents) == (FEB, 2000)
     # A credit is not a payment.
     assert credit(state, "CR-1", 1000, MAR).after.last_payment == state.last_payment
+
+
+# -- card payments the processor holds as pending ----------------------------------------------------------
+
+
+def test_a_pending_card_payment_is_recorded_without_moving_the_balance() -> None:
+    state = invoice(LedgerState(), "INV-1", 10000, JAN).after
+
+    pending = ledger.add_pending_payment(state, "PAY-7", 4000)
+
+    assert pending.rows == []  # nothing in the history: no money received yet
+    assert pending.allocations == []
+    assert pending.after.pending_payments == {"PAY-7": 4000}
+    assert pending.after.balance_cents == pending.after.current_balance_cents == 10000
+    assert outstanding(pending.after) == {"INV-1": 10000}
+    assert pending.after.last_payment is None
+    assert pending.after.version == state.version + 1
+
+
+def test_a_settled_pending_payment_is_posted_and_no_longer_pending() -> None:
+    state = invoice(LedgerState(), "INV-1", 10000, JAN).after
+    state = ledger.add_pending_payment(state, "PAY-7", 4000).after
+
+    posted = payment(state, "PAY-7", 4000, FEB)
+
+    assert posted.after.pending_payments == {}
+    assert [(r.id, r.credit_cents, r.balance_cents) for r in posted.rows] == [("PAY-7", 4000, 6000)]
+    assert outstanding(posted.after) == {"INV-1": 6000}
+
+
+def test_posting_another_payment_leaves_a_pending_one_pending() -> None:
+    state = invoice(LedgerState(), "INV-1", 10000, JAN).after
+    state = ledger.add_pending_payment(state, "PAY-7", 4000).after
+
+    posted = payment(state, "PAY-8", 1000, FEB)
+
+    assert posted.after.pending_payments == {"PAY-7": 4000}
+    assert posted.after.balance_cents == 9000
+
+
+def test_a_declined_pending_payment_is_dropped_and_the_balance_never_moved() -> None:
+    state = invoice(LedgerState(), "INV-1", 10000, JAN).after
+    state = ledger.add_pending_payment(state, "PAY-7", 4000).after
+
+    dropped = ledger.drop_pending_payment(state, "PAY-7")
+
+    assert dropped.rows == []
+    assert dropped.after.pending_payments == {}
+    assert dropped.after.balance_cents == 10000
+    assert outstanding(dropped.after) == {"INV-1": 10000}
+    assert dropped.after.entry_count == state.entry_count
+
+
+def test_the_last_payment_names_the_card_when_one_is_given() -> None:
+    state = invoice(LedgerState(), "INV-1", 10000, JAN).after
+    entry = Entry("PAY-1", EntryType.PAYMENT, FEB, 2500, "Credit Card")
+
+    by_card = ledger.post_payment(state, entry, method="Visa ending in 4242").after.last_payment
+    by_description = ledger.post_payment(state, entry).after.last_payment
+
+    assert by_card is not None and by_description is not None
+    assert (by_card.date, by_card.amount_cents, by_card.method) == (FEB, 2500, "Visa ending in 4242")
+    assert by_description.method == "Credit Card"

@@ -120,7 +120,7 @@ class AccountReader:
         account = self.store.get_account(account_id)
         if account is None:
             raise NotFound("Account not found.")
-        return views.dashboard(account)
+        return views.dashboard(account, self.today())
 
     def update_profile(self, account_id: str, change: ProfileUpdate) -> views.Dashboard:
         changes: dict[str, Any] = {}
@@ -133,7 +133,7 @@ class AccountReader:
         account = self.store.update_profile(account_id, changes)
         if account is None:
             raise NotFound("Account not found.")
-        return views.dashboard(account)
+        return views.dashboard(account, self.today())
 
     def history(self, account_id: str, query: HistoryQuery) -> HistoryPage:
         # Imported here: only the history function answers with these models (see views).

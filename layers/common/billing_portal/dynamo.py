@@ -109,6 +109,7 @@ def _ledger_to_map(state: LedgerState) -> dict[str, Any]:
         "pending_credits": dict(state.pending_credits),
         "last_entry_date": state.last_entry_date,
         "last_payment": asdict(state.last_payment) if state.last_payment else None,
+        "pending_payments": dict(state.pending_payments),
     }
 
 
@@ -133,6 +134,7 @@ def _ledger_from_map(version: int, data: dict[str, Any]) -> LedgerState:
         last_payment=LastPayment(date.fromisoformat(last["date"]), last["amount_cents"], last["method"])
         if last
         else None,
+        pending_payments=dict(data.get("pending_payments", {})),
     )
 
 

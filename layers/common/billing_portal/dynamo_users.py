@@ -11,15 +11,19 @@ creates of one username cannot both win, and a deleted username stays taken.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from billing_portal import aws
 from billing_portal.dynamo import account_key, from_item, set_existing, to_item
-from billing_portal.password_reset import MAX_ATTEMPTS, IssuedCode
 from billing_portal.store import PortalUser
-from billing_portal.users import USERNAME_TAKEN, UsernameClaim, UsernameTaken
+
+if TYPE_CHECKING:
+    # Imported where used at run time: the payment functions list users, and need not build the Manage
+    # Users and password reset request models to do it (pydantic models cost cold-start time).
+    from billing_portal.password_reset import IssuedCode
+    from billing_portal.users import UsernameClaim
 
 _USER_FIELDS = tuple(PortalUser.__dataclass_fields__)
 
@@ -92,6 +96,8 @@ class DynamoUserRecords:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "TransactionCanceledException":
+                from billing_portal.users import USERNAME_TAKEN, UsernameTaken
+
                 raise UsernameTaken(USERNAME_TAKEN) from None
             raise
 
@@ -170,6 +176,8 @@ class DynamoUserRecords:
         if not found:
             return None
         data = from_item(found)
+        from billing_portal.users import UsernameClaim
+
         return UsernameClaim(
             username=data["username"],
             account_id=data["account_id"],
@@ -198,6 +206,8 @@ class DynamoResetCodes:
         if not found:
             return None
         data = from_item(found)
+        from billing_portal.password_reset import IssuedCode
+
         return IssuedCode(
             data["digest"], data["salt"], data["issued_at"], data["expires_at"], data["attempts"]
         )
@@ -220,6 +230,8 @@ class DynamoResetCodes:
                 raise
 
     def consume(self, username: str, code: IssuedCode) -> bool:
+        from billing_portal.password_reset import MAX_ATTEMPTS
+
         try:
             self._db.delete_item(
                 TableName=self.table,

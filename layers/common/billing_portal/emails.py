@@ -4,6 +4,7 @@ escaped."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 
 PORTAL_NAME = "Billing Portal"
@@ -82,3 +83,70 @@ def reset_code(username: str, first_name: str, code: str, portal_url: str, valid
         ],
     )
     return Email((username,), title, text, html)
+
+
+def _account_line(account_name: str, account_number: str) -> str:
+    return f"{account_name} (account {account_number})"
+
+
+def payment_confirmation(
+    to: str,
+    account_name: str,
+    account_number: str,
+    payment_id: str,
+    amount: str,
+    paid_on: date,
+    card_label: str,
+    portal_url: str,
+) -> Email:
+    title = "Payment received"
+    account = _account_line(account_name, account_number)
+    text = (
+        f"Thank you. We received your payment of ${amount} on {paid_on.isoformat()} for {account}.\n\n"
+        f"Payment: {payment_id}\n"
+        f"Paid with: {card_label}\n\n"
+        f"It has been applied to your oldest unpaid invoices. See your balance at {portal_url}\n"
+    )
+    html = _html(
+        title,
+        [
+            f"Thank you. We received your payment of <strong>${escape(amount)}</strong> on "
+            f"{paid_on.isoformat()} for {escape(account)}.",
+            f"Payment: {escape(payment_id)}<br>Paid with: {escape(card_label)}",
+            "It has been applied to your oldest unpaid invoices. "
+            f'<a href="{escape(portal_url, quote=True)}">See your balance</a>.',
+        ],
+    )
+    return Email((to,), f"{PORTAL_NAME}: payment of ${amount} received", text, html)
+
+
+def autopay_not_charged(
+    to: str,
+    account_name: str,
+    account_number: str,
+    invoice_id: str,
+    amount: str,
+    due_date: date,
+    card_label: str,
+    reason: str,
+    portal_url: str,
+) -> Email:
+    """Auto Pay could not pay an invoice: the card expired, or the bank declined it."""
+    title = "Auto Pay could not pay your invoice"
+    account = _account_line(account_name, account_number)
+    text = (
+        f"Auto Pay did not pay invoice {invoice_id} of ${amount}, due {due_date.isoformat()}, for {account}: "
+        f"{reason}\n\n"
+        f"Auto Pay method: {card_label}\n\n"
+        f"Update your Auto Pay method or make a payment at {portal_url}\n"
+    )
+    html = _html(
+        title,
+        [
+            f"Auto Pay did not pay invoice {escape(invoice_id)} of <strong>${escape(amount)}</strong>, due "
+            f"{due_date.isoformat()}, for {escape(account)}: {escape(reason)}",
+            f"Auto Pay method: {escape(card_label)}",
+            f'<a href="{escape(portal_url, quote=True)}">Update your Auto Pay method or make a payment</a>.',
+        ],
+    )
+    return Email((to,), f"{PORTAL_NAME}: Auto Pay could not pay invoice {invoice_id}", text, html)

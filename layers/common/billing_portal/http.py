@@ -45,6 +45,7 @@ class Operation:
     status: int
     errors: tuple[int, ...]
     public: bool
+    headers: tuple[str, ...] = ()  # request headers the operation requires
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,14 @@ class PortalResolver(APIGatewayRestResolver):
         status: int = 200,
         errors: tuple[int, ...] = (),
         public: bool = False,
+        headers: tuple[str, ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register a route. The handler receives `body=` and `query=` already parsed when declared, and
         returns a response model (sent with `status`) or a Powertools `Response`."""
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             self.operations.append(
-                Operation(method, path, summary, body, query, response, status, errors, public)
+                Operation(method, path, summary, body, query, response, status, errors, public, headers)
             )
 
             @functools.wraps(handler)

@@ -15,7 +15,7 @@ from billing_portal import cdr, ledger
 from billing_portal.errors import NotFound, ValidationFailed
 from billing_portal.ledger import DOCUMENT_ID, Entry, EntryType, PaymentMethod
 from billing_portal.money import parse_amount
-from billing_portal.posting import PostingPlan, post
+from billing_portal.posting import PostingPlan, allocations_of, post
 from billing_portal.profile import AddressModel, validate_contacts, validate_time_zone
 from billing_portal.store import Account, Address, LedgerStore
 from billing_portal.taxes import compute_taxes
@@ -203,7 +203,7 @@ def _payment_plan(doc: PaymentIn) -> PostingPlan:
             "reference": doc.reference,
             "card_brand": doc.card_brand,
             "card_last4": doc.card_last4,
-            "allocations": _allocations_of(posting, doc.payment_id),
+            "allocations": allocations_of(posting, doc.payment_id),
         }
         return posting, [document]
 
@@ -226,7 +226,7 @@ def _credit_plan(doc: CreditIn) -> PostingPlan:
             "reason": doc.reason,
             "reference": doc.reference,
             "status": "applied",
-            "allocations": _allocations_of(posting, doc.credit_id),
+            "allocations": allocations_of(posting, doc.credit_id),
         }
         return posting, [document]
 
@@ -273,14 +273,6 @@ def _pending_credit_plan(doc: PendingCreditIn) -> PostingPlan:
         return posting, [document]
 
     return plan
-
-
-def _allocations_of(posting: ledger.Posting, source_id: str) -> list[dict[str, Any]]:
-    return [
-        {"invoice_id": a.invoice_id, "cents": a.cents}
-        for a in posting.allocations
-        if a.source_id == source_id
-    ]
 
 
 def ingest(store: LedgerStore, cdr_files: CdrFiles, request: BaseModel) -> dict[str, Any]:

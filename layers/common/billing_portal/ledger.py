@@ -78,6 +78,8 @@ class LedgerState:
     pending_credits: dict[str, int] = field(default_factory=dict)
     last_entry_date: date | None = None
     last_payment: LastPayment | None = None
+    # Card payments the processor has not settled yet: not money received, so not in the balance.
+    pending_payments: dict[str, int] = field(default_factory=dict)
 
     @property
     def pending_credit_cents(self) -> int:
@@ -164,6 +166,7 @@ class _Builder:
         self.entry_count = state.entry_count
         self.last_entry_date = state.last_entry_date
         self.last_payment = state.last_payment
+        self.pending_payments = dict(state.pending_payments)
         self.rows: list[HistoryRow] = []
         self.allocations: list[Allocation] = []
         self.consumed: list[str] = []
@@ -220,6 +223,7 @@ class _Builder:
             pending_credits=self.pending,
             last_entry_date=self.last_entry_date,
             last_payment=self.last_payment,
+            pending_payments=self.pending_payments,
         )
         return Posting(self.before, after, self.rows, self.allocations, self.consumed)
 
@@ -240,14 +244,32 @@ def post_invoice(state: LedgerState, entry: Entry, due_date: date) -> Posting:
     return builder.build()
 
 
-def post_payment(state: LedgerState, entry: Entry) -> Posting:
-    """A payment received and cleared; `entry.description` names how it was paid."""
+def post_payment(state: LedgerState, entry: Entry, method: str | None = None) -> Posting:
+    """A payment received and cleared; `entry.description` names how it was paid, `method` (the card, when
+    known) is what the Last Payment tile shows. A pending payment of the same id is settled by it."""
     builder = _Builder(state)
     builder.add_row(entry)
     builder.unapplied += entry.amount_cents
     builder.apply_unapplied(entry.id)
+    builder.pending_payments.pop(entry.id, None)
     if state.last_payment is None or entry.date >= state.last_payment.date:
-        builder.last_payment = LastPayment(entry.date, entry.amount_cents, entry.description)
+        builder.last_payment = LastPayment(entry.date, entry.amount_cents, method or entry.description)
+    return builder.build()
+
+
+def add_pending_payment(state: LedgerState, payment_id: str, cents: int) -> Posting:
+    """A card payment the processor holds as pending: no money yet, but no other payment until it settles."""
+    if cents <= 0:
+        raise ValueError("a pending payment is positive")
+    builder = _Builder(state)
+    builder.pending_payments[payment_id] = cents
+    return builder.build()
+
+
+def drop_pending_payment(state: LedgerState, payment_id: str) -> Posting:
+    """The processor declined a pending payment: it is forgotten, the balance never moved."""
+    builder = _Builder(state)
+    builder.pending_payments.pop(payment_id, None)
     return builder.build()
 
 

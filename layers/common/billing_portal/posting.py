@@ -27,6 +27,12 @@ class PostingConflict(Exception):
     """The account kept changing under us; the caller may retry later."""
 
 
+def allocations_of(posting: Posting, source_id: str) -> list[dict[str, Any]]:
+    """What a payment or credit paid, as its details document lists it."""
+    mine = [a for a in posting.allocations if a.source_id == source_id]
+    return [{"invoice_id": a.invoice_id, "cents": a.cents} for a in mine]
+
+
 def post(store: LedgerStore, account_id: str, plan: PostingPlan, attempts: int = 25) -> PostingOutcome:
     for _ in range(attempts):
         account = store.get_account(account_id)

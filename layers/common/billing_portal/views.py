@@ -35,9 +35,33 @@ class LastPaymentView(BaseModel):
     method: str
 
 
+class CardView(BaseModel):
+    """A card as the portal shows it: never more than brand, last four digits and expiry."""
+
+    brand: str
+    last4: str = Field(pattern=r"^[0-9]{4}$")
+    exp_month: int
+    exp_year: int
+    expired: bool
+
+
+class AutopayMethodView(CardView):
+    id: str
+
+
 class AutopayView(BaseModel):
     enabled: bool
-    payment_method: dict[str, Any] | None = None
+    payment_method: AutopayMethodView | None = None
+
+
+def autopay_view(autopay: dict[str, Any] | None, today: dt.date) -> AutopayView:
+    """The auto pay status kept on the account item, with the card's expiry checked against today."""
+    autopay = autopay or {}
+    method = autopay.get("payment_method") if autopay.get("enabled") else None
+    if not method:
+        return AutopayView(enabled=False, payment_method=None)
+    expired = (today.year, today.month) > (method["exp_year"], method["exp_month"])
+    return AutopayView(enabled=True, payment_method=AutopayMethodView(**method, expired=expired))
 
 
 class Dashboard(BaseModel):
@@ -52,10 +76,9 @@ class Dashboard(BaseModel):
     billing_contacts: list[str]
 
 
-def dashboard(account: Account) -> Dashboard:
+def dashboard(account: Account, today: dt.date) -> Dashboard:
     state = account.ledger
     last = state.last_payment
-    autopay = account.autopay or {}
     return Dashboard(
         account_id=account.account_id,
         account_number=account.account_number,
@@ -69,9 +92,7 @@ def dashboard(account: Account) -> Dashboard:
             if last
             else None
         ),
-        autopay=AutopayView(
-            enabled=bool(autopay.get("enabled")), payment_method=autopay.get("payment_method")
-        ),
+        autopay=autopay_view(account.autopay, today),
         billing_address=Address(**account.billing_address.__dict__),
         time_zone=account.time_zone,
         billing_contacts=account.billing_contacts,

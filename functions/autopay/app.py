@@ -1,0 +1,39 @@
+"""The Auto Pay schedule (EventBridge): charges each unpaid invoice of every Auto Pay account on its due
+date, once per invoice however often it runs. The run acts for the event's scheduled time."""
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from billing_portal.payment_setup import ChargingSettings, payment_service
+from billing_portal.settings import settings_loader
+
+
+class Settings(ChargingSettings):
+    pass
+
+
+settings = settings_loader(Settings)
+logger = Logger()
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """EventBridge's `time` of the scheduled event; now when the event has none."""
+    stamp = event.get("time") if isinstance(event, dict) else None
+    if isinstance(stamp, str):
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    at = scheduled_time(event)
+    report = asdict(payment_service(settings(), clock=lambda: at).run_autopay())
+    if report["failed_accounts"]:
+        logger.error("auto pay could not finish some accounts; the next run tries them again", extra=report)
+    else:
+        logger.info("auto pay run", extra=report)
+    return {"time": at.isoformat(), **report}

@@ -1,0 +1,63 @@
+"""One-time payments: POST /payments (with an Idempotency-Key header) and GET /payments/{id}."""
+
+import json
+from functools import cache
+from typing import Any
+
+from billing_portal.http import PortalResolver, handle
+from billing_portal.idempotency import HEADER as IDEMPOTENCY_HEADER
+from billing_portal.idempotency import IdempotentOperation, idempotency_key
+from billing_portal.payment_setup import ChargingSettings, payment_service
+from billing_portal.payments import PaymentRequest, PaymentService, PaymentView
+from billing_portal.settings import settings_loader
+
+
+class Settings(ChargingSettings):
+    idempotency_table_name: str
+
+
+settings = settings_loader(Settings)
+app = PortalResolver()
+
+
+def service() -> PaymentService:
+    return payment_service(settings())
+
+
+@cache
+def submit_once() -> IdempotentOperation:
+    """The payment, run once per account and Idempotency-Key; a repeat gets the first answer."""
+
+    def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        payment = service().pay(account_id, key, PaymentRequest.model_validate(request))
+        return payment.model_dump(mode="json")
+
+    return IdempotentOperation(settings().idempotency_table_name, "payments", pay)
+
+
+@app.operation(
+    "POST",
+    "/payments",
+    summary="Make a one-time payment with a saved or a new card (Idempotency-Key header required)",
+    body=PaymentRequest,
+    response=PaymentView,
+    status=201,
+    errors=(400, 401, 402, 404, 409, 422),
+    headers=(IDEMPOTENCY_HEADER,),
+)
+def create_payment(body: PaymentRequest) -> dict[str, Any]:
+    caller = app.caller()
+    key = idempotency_key(app.current_event.headers)
+    answer = submit_once()(caller.account_id, key, body.model_dump(mode="json"), app.lambda_context)
+    # Keys sorted as the idempotency record stores them: a repeat gets the very same bytes.
+    same_every_time: dict[str, Any] = json.loads(json.dumps(answer, sort_keys=True))
+    return same_every_time
+
+
+@app.operation("GET", "/payments/<id>", summary="A payment's status", response=PaymentView, errors=(401, 404))
+def get_payment(id: str) -> PaymentView:
+    return service().status(app.caller().account_id, id)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(app, event, context)

@@ -1,0 +1,238 @@
+"""Saved payment methods and Auto Pay (help centre: "Make a Payment", and the dashboard's Auto Pay tiles).
+
+A card is saved from the processor's token; the portal keeps the processor's reference, brand, last four
+digits, expiry, billing address and billing email. The billing email defaults to the account's top user.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from billing_portal.cards import CARD_DATA_REFUSED, card_data_in
+from billing_portal.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from billing_portal.payment_store import PaymentStore, SavedMethod
+from billing_portal.processor import BillingDetails, CardProcessor, SavedCard
+from billing_portal.profile import AddressModel, validate_email
+from billing_portal.store import Account, Address, LedgerStore, PortalUser
+from billing_portal.views import Address as AddressView
+from billing_portal.views import AutopayView, CardView, autopay_view
+
+MAX_SAVED_METHODS = 10
+METHOD_ID = re.compile(r"pm_[0-9a-f]{20}")
+METHOD_NOT_FOUND = "Payment method not found."
+CARD_TOKEN_PATTERN = r"^tok_[A-Za-z0-9_-]{1,300}$"  # noqa: S105 - the shape of a processor token
+
+
+class TooManyMethods(Conflict):
+    code = "too_many_payment_methods"
+
+
+class CardDataRefused(ValidationFailed):
+    code = "card_data_refused"
+
+
+class CardFreeModel(BaseModel):
+    """A request model that refuses, before anything else reads it, a body carrying card data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_card_data(cls, value: Any) -> Any:
+        where = card_data_in(value)
+        if where is not None:
+            # Raised past pydantic (not a ValueError), so the value is never echoed in an error detail.
+            raise CardDataRefused(
+                f"The request is not valid: {CARD_DATA_REFUSED}.", [FieldProblem(where, CARD_DATA_REFUSED)]
+            )
+        return value
+
+
+class NewPaymentMethod(CardFreeModel):
+    """POST /payment-methods."""
+
+    token: str = Field(
+        pattern=CARD_TOKEN_PATTERN,
+        description="The processor's token from the card form",
+        examples=["tok_visa"],
+    )
+    billing_address: AddressModel | None = Field(
+        default=None, description="Defaults to the account's billing address"
+    )
+    billing_email: str | None = Field(
+        default=None, max_length=254, description="Defaults to the account's top portal user"
+    )
+
+    @field_validator("billing_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else validate_email(value)
+
+
+class PaymentMethodView(CardView):
+    id: str
+    autopay: bool
+    billing_email: str
+    billing_address: AddressView
+    created_at: str
+
+
+class PaymentMethodList(BaseModel):
+    items: list[PaymentMethodView]
+    next_cursor: None = None  # a handful of cards: always one page
+
+
+class AutopayChange(BaseModel):
+    """PUT /autopay: on with a saved method, or off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    payment_method_id: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _method_when_enabled(self) -> AutopayChange:
+        if self.enabled and self.payment_method_id is None:
+            raise ValueError("payment_method_id is required to turn Auto Pay on")
+        if not self.enabled and self.payment_method_id is not None:
+            raise ValueError("payment_method_id goes with enabled: true only")
+        return self
+
+
+class UserLister(Protocol):
+    def list_users(self, account_id: str) -> list[PortalUser]: ...
+
+
+def local_date(at: datetime, time_zone: str) -> date:
+    return at.astimezone(ZoneInfo(time_zone)).date()
+
+
+def new_method_id() -> str:
+    return "pm_" + secrets.token_hex(10)
+
+
+def method_view(method: SavedMethod, autopay_method_id: str | None, today: date) -> PaymentMethodView:
+    card = method.card
+    return PaymentMethodView(
+        id=method.id,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        expired=card.expired(today),
+        autopay=method.id == autopay_method_id,
+        billing_email=method.billing_email,
+        billing_address=AddressView(**asdict(method.billing_address)),
+        created_at=method.created_at,
+    )
+
+
+def autopay_method_id(account: Account) -> str | None:
+    autopay = account.autopay or {}
+    method = autopay.get("payment_method") or {}
+    return method.get("id") if autopay.get("enabled") else None
+
+
+def billing_details(
+    account: Account, users: UserLister, address: AddressModel | None, email: str | None
+) -> BillingDetails:
+    """The billing address and email of a new card, with the help centre's defaults: the account's billing
+    address, and the top user (the oldest portal user) as billing email."""
+    if email is None:
+        people = sorted(users.list_users(account.account_id), key=lambda u: (u.created_at, u.username))
+        contacts = account.billing_contacts
+        email = people[0].username if people else contacts[0] if contacts else None
+    if email is None:
+        raise ValidationFailed("A billing email is needed: the account has no portal user to default to.")
+    chosen = Address(**address.model_dump()) if address is not None else account.billing_address
+    return BillingDetails(email=email, address=chosen)
+
+
+class PaymentMethodService:
+    def __init__(
+        self,
+        store: PaymentStore,
+        ledger: LedgerStore,
+        users: UserLister,
+        processor: CardProcessor,
+        clock: Callable[[], datetime] | None = None,
+        now: Callable[[], str] = lambda: datetime.now(UTC).isoformat(timespec="milliseconds"),
+    ) -> None:
+        self.store = store
+        self.ledger = ledger
+        self.users = users
+        self.processor = processor
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.now = now
+
+    def _today(self, account: Account) -> date:
+        """The account's date: a card is good through the end of its month where the customer is."""
+        return local_date(self.clock(), account.time_zone)
+
+    def _account(self, account_id: str) -> Account:
+        account = self.ledger.get_account(account_id)
+        if account is None:
+            raise NotFound("Account not found.")
+        return account
+
+    def list(self, account_id: str) -> PaymentMethodList:
+        account = self._account(account_id)
+        autopay_id, today = autopay_method_id(account), self._today(account)
+        methods = sorted(self.store.list_methods(account_id), key=lambda m: (m.created_at, m.id))
+        return PaymentMethodList(items=[method_view(m, autopay_id, today) for m in methods])
+
+    def add(self, account_id: str, request: NewPaymentMethod) -> PaymentMethodView:
+        account = self._account(account_id)
+        if len(self.store.list_methods(account_id)) >= MAX_SAVED_METHODS:
+            raise TooManyMethods(
+                f"An account can keep {MAX_SAVED_METHODS} payment methods. Remove one before adding another."
+            )
+        billing = billing_details(account, self.users, request.billing_address, request.billing_email)
+        saved = self.processor.save_card(request.token, billing)
+        method = self.saved_method(account_id, new_method_id(), saved, billing)
+        self.store.add_method(method)
+        return method_view(method, autopay_method_id(account), self._today(account))
+
+    def saved_method(
+        self, account_id: str, method_id: str, saved: SavedCard, billing: BillingDetails
+    ) -> SavedMethod:
+        return SavedMethod(
+            id=method_id,
+            account_id=account_id,
+            reference=saved.reference,
+            card=saved.card,
+            billing_email=billing.email,
+            billing_address=billing.address,
+            created_at=self.now(),
+        )
+
+    def delete(self, account_id: str, method_id: str) -> None:
+        if not METHOD_ID.fullmatch(method_id) or not self.store.delete_method(account_id, method_id):
+            raise NotFound(METHOD_NOT_FOUND)
+
+    def set_autopay(self, account_id: str, change: AutopayChange) -> AutopayView:
+        account = self._account(account_id)
+        if not change.enabled:
+            self.store.disable_autopay(account_id)
+            return AutopayView(enabled=False, payment_method=None)
+        method_id = change.payment_method_id or ""
+        method = self.store.get_method(account_id, method_id) if METHOD_ID.fullmatch(method_id) else None
+        if method is None:
+            raise NotFound(METHOD_NOT_FOUND)
+        today = self._today(account)
+        if method.card.expired(today):
+            raise ValidationFailed(
+                f"This card expired at the end of {method.card.exp_month:02d}/{method.card.exp_year}. "
+                "Choose another payment method for Auto Pay."
+            )
+        if not self.store.enable_autopay(account_id, method):
+            raise NotFound(METHOD_NOT_FOUND)
+        return autopay_view(self._account(account_id).autopay, today)

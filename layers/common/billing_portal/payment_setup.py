@@ -1,0 +1,58 @@
+"""The payment functions' settings and the services built from them (adapters chosen here, once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from billing_portal.dynamo import DynamoLedgerStore
+from billing_portal.dynamo_payments import DynamoPayments
+from billing_portal.dynamo_users import DynamoUserRecords
+from billing_portal.mailer import SesMailer
+from billing_portal.payment_methods import PaymentMethodService
+from billing_portal.payments import PaymentService
+from billing_portal.processor import CardProcessor
+from billing_portal.settings import FunctionSettings
+
+
+class PaymentSettings(FunctionSettings):
+    table_name: str
+    card_processor: Literal["sandbox"]
+
+
+class ChargingSettings(PaymentSettings):
+    """What a function that charges needs besides: the emails it sends, and the portal they link to."""
+
+    sender_email: str
+    portal_url: str
+
+
+def card_processor(settings: PaymentSettings) -> CardProcessor:
+    from billing_portal.sandbox_processor import SandboxProcessor
+
+    return SandboxProcessor(settings.table_name)
+
+
+def payment_service(
+    settings: ChargingSettings, clock: Callable[[], datetime] | None = None
+) -> PaymentService:
+    """`clock`: the time the service acts at (a scheduled run's time); now by default."""
+    return PaymentService(
+        DynamoLedgerStore(settings.table_name),
+        DynamoPayments(settings.table_name),
+        DynamoUserRecords(settings.table_name),
+        card_processor(settings),
+        SesMailer(settings.sender_email),
+        settings.portal_url,
+        clock,
+    )
+
+
+def payment_method_service(settings: PaymentSettings) -> PaymentMethodService:
+    return PaymentMethodService(
+        DynamoPayments(settings.table_name),
+        DynamoLedgerStore(settings.table_name),
+        DynamoUserRecords(settings.table_name),
+        card_processor(settings),
+    )

@@ -1,0 +1,515 @@
+"""Card payments (help centre: "Make a Payment"): one-time payments with a saved or a new card, the
+processor's callback that settles a pending one, and Auto Pay on each invoice's due date.
+
+A payment's id is derived from the account and what the payment is for (the client's idempotency key, or
+the invoice Auto Pay pays), and the processor is asked with an idempotency key derived from it: whatever
+is retried, by the client or after a crash, charges once and posts once (the ledger refuses a document id
+twice). An approved payment is posted to the ledger, which applies it to the oldest unpaid invoices. A
+pending one is held on the ledger (not in the balance) and blocks other payments until it settles.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from billing_portal import emails, ledger
+from billing_portal.errors import Conflict, NotFound, ValidationFailed
+from billing_portal.ledger import Entry, EntryType, PaymentMethod
+from billing_portal.mailer import Mailer
+from billing_portal.money import format_cents, parse_amount
+from billing_portal.payment_methods import (
+    MAX_SAVED_METHODS,
+    METHOD_ID,
+    METHOD_NOT_FOUND,
+    CardFreeModel,
+    NewPaymentMethod,
+    TooManyMethods,
+    UserLister,
+    autopay_method_id,
+    billing_details,
+    local_date,
+)
+from billing_portal.payment_store import PaymentRecord, PaymentStatus, PaymentStore, SavedMethod
+from billing_portal.posting import allocations_of, post
+from billing_portal.processor import (
+    DECLINED,
+    BillingDetails,
+    CallbackRefused,
+    CardDeclined,
+    CardProcessor,
+    Charge,
+    ChargeStatus,
+    Settlement,
+)
+from billing_portal.store import Account, LedgerStore
+from billing_portal.views import Money
+
+logger = Logger(child=True)
+
+# $100,000.00: far above any invoice, low enough to catch a typo's extra digits.
+MAX_PAYMENT_CENTS = 10_000_000
+ZERO_PAYMENT = "Payments cannot be zero dollars."
+PAYMENT_PENDING = (
+    "A payment is pending. Wait for your bank to approve or decline it before you submit another payment."
+)
+PAYMENT_NOT_FOUND = "Payment not found."
+CARD_EXPIRED = "The Auto Pay card has expired."
+_PAYMENT_ID_LENGTH = 16
+
+
+class PaymentPending(Conflict):
+    code = "payment_pending"
+
+
+class KeyNamesAnotherPayment(ValidationFailed):
+    code = "idempotency_key_reused"
+
+
+class SettlementNotReady(Conflict):
+    code = "payment_not_recorded_yet"
+
+
+# -- requests and answers --------------------------------------------------------------------------------
+
+
+class NewCardPayment(NewPaymentMethod):
+    save: bool = Field(default=False, description="Keep the card for future payments")
+
+
+class PaymentRequest(CardFreeModel):
+    """POST /payments: an amount and either a saved method or a new card."""
+
+    amount: str = Field(description="Canadian dollars, at most two decimals", examples=["123.45"])
+    payment_method_id: str | None = Field(default=None, max_length=40)
+    new_payment_method: NewCardPayment | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, value: str) -> str:
+        try:
+            cents = parse_amount(value)
+        except ValueError:
+            raise ValueError("must be an amount in dollars with at most two decimals, like 123.45") from None
+        if cents < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PaymentRequest:
+        if (self.payment_method_id is None) == (self.new_payment_method is None):
+            raise ValueError("send either payment_method_id or new_payment_method")
+        return self
+
+
+class PaymentCard(BaseModel):
+    brand: str
+    last4: str = Field(pattern=r"^[0-9]{4}$")
+    exp_month: int
+    exp_year: int
+
+
+class PaymentView(BaseModel):
+    id: str
+    status: PaymentStatus
+    amount: Money
+    created_at: str
+    settled_at: str | None
+    card: PaymentCard | None
+    payment_method_id: str | None = Field(description="The saved method charged, when one was")
+    invoice_id: str | None = Field(description="For an Auto Pay payment, the invoice it pays")
+    message: str | None = Field(description="Why it was declined or failed")
+
+
+def payment_view(record: PaymentRecord) -> PaymentView:
+    card = record.card
+    return PaymentView(
+        id=record.id,
+        status=record.status,
+        amount=format_cents(record.amount_cents),
+        created_at=record.created_at,
+        settled_at=record.settled_at,
+        card=PaymentCard(brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year)
+        if card
+        else None,
+        payment_method_id=record.payment_method_id,
+        invoice_id=record.autopay_invoice_id,
+        message=record.message,
+    )
+
+
+def payment_id_for(account_id: str, purpose: str) -> str:
+    """The same account and purpose always name the same payment: `PAY-` and 16 base32 characters."""
+    digest = hashlib.sha256(f"{account_id}\n{purpose}".encode()).digest()
+    return "PAY-" + base64.b32encode(digest).decode()[:_PAYMENT_ID_LENGTH]
+
+
+@dataclass
+class AutopayReport:
+    accounts: int = 0
+    approved: int = 0
+    pending: int = 0
+    declined: int = 0
+    card_expired: int = 0
+    waiting: int = 0  # accounts with a payment pending: tried again on the next run
+    failed_accounts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Source:
+    reference: str  # a token or a saved card's reference
+    billing: BillingDetails
+    method: SavedMethod | None
+    saved_for_this_payment: bool = False
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PaymentService:
+    def __init__(
+        self,
+        ledger_store: LedgerStore,
+        store: PaymentStore,
+        users: UserLister,
+        processor: CardProcessor,
+        mailer: Mailer,
+        portal_url: str,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.ledger = ledger_store
+        self.store = store
+        self.users = users
+        self.processor = processor
+        self.mailer = mailer
+        self.portal_url = portal_url
+        self.clock = clock or _utc_now
+
+    # -- one-time payments -----------------------------------------------------------------------------
+
+    def pay(self, account_id: str, idempotency_key: str, request: PaymentRequest) -> PaymentView:
+        """Charge and, once approved, post. CardDeclined when the bank says no (nothing is posted)."""
+        cents = parse_amount(request.amount)
+        if cents == 0:
+            raise ValidationFailed(ZERO_PAYMENT)
+        if cents > MAX_PAYMENT_CENTS:
+            raise ValidationFailed(
+                f"A payment can be at most ${format_cents(MAX_PAYMENT_CENTS)}. "
+                "For a larger payment, contact the billing team."
+            )
+        account = self._account(account_id)
+        payment_id = payment_id_for(account_id, f"one-time\n{idempotency_key}")
+        earlier = self.store.get_payment(account_id, payment_id)
+        if earlier is not None and earlier.amount_cents != cents:
+            # The key names this payment for good, also after its idempotency record has expired.
+            raise KeyNamesAnotherPayment(
+                "This Idempotency-Key was used for another payment. Use a new key for a new payment."
+            )
+        if earlier is not None and earlier.status is not PaymentStatus.PROCESSING:
+            return self._answer(earlier)  # its answer was lost on the way; the payment was made
+        if any(pending != payment_id for pending in account.ledger.pending_payments):
+            raise PaymentPending(PAYMENT_PENDING)
+        source = self._source(account, payment_id, request)
+        record = PaymentRecord(
+            id=payment_id,
+            account_id=account_id,
+            amount_cents=cents,
+            status=PaymentStatus.PROCESSING,
+            created_at=self._now(),
+            card=source.method.card if source.method else None,
+            payment_method_id=source.method.id if source.method else None,
+        )
+        record = self.store.start_payment(record) or record
+        charge = self._charge(record, source.reference, source.billing)
+        concluded = self._conclude(record, charge)
+        if concluded.status is PaymentStatus.DECLINED and source.saved_for_this_payment and source.method:
+            self.store.delete_method(account_id, source.method.id)  # a card just declined is not kept
+        return self._answer(concluded)
+
+    def status(self, account_id: str, payment_id: str) -> PaymentView:
+        record = self.store.get_payment(account_id, payment_id) if len(payment_id) <= 60 else None
+        if record is None:
+            raise NotFound(PAYMENT_NOT_FOUND)
+        return payment_view(record)
+
+    def _answer(self, record: PaymentRecord) -> PaymentView:
+        if record.status is PaymentStatus.DECLINED:
+            raise CardDeclined(DECLINED)
+        return payment_view(record)
+
+    def _source(self, account: Account, payment_id: str, request: PaymentRequest) -> _Source:
+        if request.payment_method_id is not None:
+            method = self._saved_method(account.account_id, request.payment_method_id)
+            if method.card.expired(self._today(account)):
+                raise ValidationFailed(
+                    f"This card expired at the end of {method.card.exp_month:02d}/{method.card.exp_year}. "
+                    "Choose another payment method."
+                )
+            billing = BillingDetails(method.billing_email, method.billing_address)
+            return _Source(method.reference, billing, method)
+        new = request.new_payment_method
+        if new is None:  # the request model requires one of the two
+            raise ValidationFailed("Send either payment_method_id or new_payment_method.")
+        billing = billing_details(account, self.users, new.billing_address, new.billing_email)
+        if not new.save:
+            return _Source(new.token, billing, None)
+        # Named after the payment, so that a retried request saves the card once.
+        method_id = "pm_" + hashlib.sha256(payment_id.encode()).hexdigest()[:20]
+        if self.store.get_method(account.account_id, method_id) is None:
+            if len(self.store.list_methods(account.account_id)) >= MAX_SAVED_METHODS:
+                raise TooManyMethods(
+                    f"An account can keep {MAX_SAVED_METHODS} payment methods. Remove one, or pay without "
+                    "saving this card."
+                )
+            saved = self.processor.save_card(new.token, billing)
+            self.store.add_method(
+                SavedMethod(
+                    id=method_id,
+                    account_id=account.account_id,
+                    reference=saved.reference,
+                    card=saved.card,
+                    billing_email=billing.email,
+                    billing_address=billing.address,
+                    created_at=self._now(),
+                )
+            )
+        method = self._saved_method(account.account_id, method_id)
+        return _Source(method.reference, billing, method, saved_for_this_payment=True)
+
+    def _saved_method(self, account_id: str, method_id: str) -> SavedMethod:
+        method = self.store.get_method(account_id, method_id) if METHOD_ID.fullmatch(method_id) else None
+        if method is None:
+            raise NotFound(METHOD_NOT_FOUND)
+        return method
+
+    # -- the processor's answer ------------------------------------------------------------------------
+
+    def _charge(self, record: PaymentRecord, source: str, billing: BillingDetails) -> Charge:
+        return self.processor.charge(
+            source,
+            record.amount_cents,
+            idempotency_key=f"{record.account_id}/{record.id}",
+            metadata={"account_id": record.account_id, "payment_id": record.id},
+            billing=billing,
+        )
+
+    def _conclude(self, record: PaymentRecord, charge: Charge) -> PaymentRecord:
+        record = replace(record, charge_id=charge.charge_id, card=charge.card)
+        if charge.status is ChargeStatus.APPROVED:
+            return self._post_approved(record)
+        if charge.status is ChargeStatus.PENDING:
+            pending = replace(record, status=PaymentStatus.PENDING)
+            self.store.save_payment(pending)
+            post(
+                self.ledger,
+                record.account_id,
+                lambda account: (
+                    ledger.add_pending_payment(account.ledger, record.id, record.amount_cents),
+                    [],
+                ),
+            )
+            return pending
+        declined = replace(record, status=PaymentStatus.DECLINED, message=DECLINED, settled_at=self._now())
+        self.store.save_payment(declined)
+        return declined
+
+    def _post_approved(self, record: PaymentRecord) -> PaymentRecord:
+        card = record.card  # always known once the processor has answered
+
+        def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
+            # The customer's today; never before the last posting (the ledger's dates only move forward).
+            on = max(self._today(account), account.ledger.last_entry_date or date.min)
+            description = ledger.payment_description(PaymentMethod.CREDIT_CARD, on)
+            entry = Entry(record.id, EntryType.PAYMENT, on, record.amount_cents, description)
+            posting = ledger.post_payment(account.ledger, entry, method=card.label if card else None)
+            document = {
+                "id": record.id,
+                "type": EntryType.PAYMENT.value,
+                "date": on,
+                "description": description,
+                "amount_cents": record.amount_cents,
+                "method": PaymentMethod.CREDIT_CARD.value,
+                "status": "approved",
+                "reference": record.charge_id,
+                "card_brand": card.brand if card else None,
+                "card_last4": card.last4 if card else None,
+                "allocations": allocations_of(posting, record.id),
+            }
+            return posting, [document]
+
+        outcome = post(self.ledger, record.account_id, plan)
+        approved = replace(record, status=PaymentStatus.APPROVED, message=None, settled_at=self._now())
+        self.store.save_payment(approved)
+        if outcome.posted and outcome.posting is not None:
+            self._confirm(approved, outcome.posting.rows[0].date)
+        return approved
+
+    # -- the processor's callback ----------------------------------------------------------------------
+
+    def settle(self, settlement: Settlement) -> PaymentView:
+        """Post or fail a pending payment as the processor's verified callback says; a payment settled
+        already stays as it is (the callback is idempotent)."""
+        record = self.store.get_payment(settlement.account_id, settlement.payment_id)
+        if record is None or record.amount_cents != settlement.amount_cents:
+            raise CallbackRefused("The callback does not match a payment of this portal.")
+        if record.status is PaymentStatus.PROCESSING:
+            # The charge's answer is still being recorded; the processor delivers the callback again later.
+            raise SettlementNotReady("The payment is still being recorded; send the callback again.")
+        if record.charge_id != settlement.charge_id:
+            raise CallbackRefused("The callback does not match a payment of this portal.")
+        if record.status.final:
+            return payment_view(record)
+        if settlement.outcome is ChargeStatus.APPROVED:
+            return payment_view(self._post_approved(record))
+        failed = replace(record, status=PaymentStatus.FAILED, message=DECLINED, settled_at=self._now())
+        self.store.save_payment(failed)
+        post(
+            self.ledger,
+            record.account_id,
+            lambda account: (ledger.drop_pending_payment(account.ledger, record.id), []),
+        )
+        if record.autopay_invoice_id is not None:
+            self._autopay_not_charged(failed, DECLINED)
+        return payment_view(failed)
+
+    # -- auto pay --------------------------------------------------------------------------------------
+
+    def run_autopay(self) -> AutopayReport:
+        """Charge each unpaid invoice of every Auto Pay account once, when its due date has come in the
+        account's time zone. One account's failure does not stop the others."""
+        report = AutopayReport()
+        for account_id in self.store.autopay_accounts():
+            report.accounts += 1
+            try:
+                self._autopay(account_id, report)
+            except Exception:
+                logger.exception("auto pay failed for an account", extra={"account_id": account_id})
+                report.failed_accounts.append(account_id)
+        return report
+
+    def _due_invoices(self, account: Account) -> Iterator[tuple[str, int]]:
+        today = self._today(account)
+        invoices = account.ledger.open_invoices
+        for invoice_id in sorted(invoices, key=lambda i: (invoices[i].issue_date, i)):
+            if invoices[invoice_id].due_date <= today:
+                yield invoice_id, invoices[invoice_id].outstanding_cents
+
+    def _autopay(self, account_id: str, report: AutopayReport) -> None:
+        account = self._account(account_id)
+        method_id = autopay_method_id(account)
+        if method_id is None:
+            return
+        for invoice_id, _ in list(self._due_invoices(account)):
+            account = self._account(account_id)  # the previous charge moved the balance
+            outstanding = dict(self._due_invoices(account)).get(invoice_id)
+            if not outstanding:
+                continue
+            # Once per invoice and card, however often the schedule runs: after a decline or an expired
+            # card, a new Auto Pay card is tried on the next run.
+            payment_id = payment_id_for(account_id, f"autopay\n{invoice_id}\n{method_id}")
+            earlier = self.store.get_payment(account_id, payment_id)
+            if earlier is not None and earlier.status is not PaymentStatus.PROCESSING:
+                continue
+            if any(pending != payment_id for pending in account.ledger.pending_payments):
+                report.waiting += 1
+                return
+            method = self.store.get_method(account_id, method_id)
+            record = PaymentRecord(
+                id=payment_id,
+                account_id=account_id,
+                amount_cents=outstanding,
+                status=PaymentStatus.PROCESSING,
+                created_at=self._now(),
+                card=method.card if method else None,
+                payment_method_id=method_id,
+                autopay_invoice_id=invoice_id,
+            )
+            if method is None or method.card.expired(self._today(account)):
+                skipped = replace(
+                    record, status=PaymentStatus.FAILED, message=CARD_EXPIRED, settled_at=self._now()
+                )
+                if self.store.start_payment(skipped) is None:  # the first run to get here tells the users
+                    report.card_expired += 1
+                    self._autopay_not_charged(skipped, CARD_EXPIRED)
+                continue
+            record = self.store.start_payment(record) or record
+            billing = BillingDetails(method.billing_email, method.billing_address)
+            concluded = self._conclude(record, self._charge(record, method.reference, billing))
+            if concluded.status is PaymentStatus.APPROVED:
+                report.approved += 1
+            elif concluded.status is PaymentStatus.PENDING:
+                report.pending += 1
+                return  # nothing more until the bank decides
+            else:
+                report.declined += 1
+                self._autopay_not_charged(concluded, DECLINED)
+
+    # -- emails ----------------------------------------------------------------------------------------
+
+    def _notified(self, account_id: str) -> list[str]:
+        return sorted(u.username for u in self.users.list_users(account_id) if u.notifications_enabled)
+
+    def _confirm(self, payment: PaymentRecord, paid_on: date) -> None:
+        account = self._account(payment.account_id)
+        label = payment.card.label if payment.card else "Card"
+        for recipient in self._notified(payment.account_id):
+            self._send(
+                emails.payment_confirmation(
+                    recipient,
+                    account.name,
+                    account.account_number,
+                    payment.id,
+                    format_cents(payment.amount_cents),
+                    paid_on,
+                    label,
+                    self.portal_url,
+                )
+            )
+
+    def _autopay_not_charged(self, payment: PaymentRecord, reason: str) -> None:
+        account = self._account(payment.account_id)
+        invoice = account.ledger.open_invoices.get(payment.autopay_invoice_id or "")
+        label = payment.card.label if payment.card else "none"
+        for recipient in self._notified(payment.account_id):
+            self._send(
+                emails.autopay_not_charged(
+                    recipient,
+                    account.name,
+                    account.account_number,
+                    payment.autopay_invoice_id or "",
+                    format_cents(payment.amount_cents),
+                    invoice.due_date if invoice else self._today(account),
+                    label,
+                    reason,
+                    self.portal_url,
+                )
+            )
+
+    def _send(self, email: emails.Email) -> None:
+        # The payment stands whatever happens to its email: a failed send is logged, never raised.
+        try:
+            self.mailer.send(email)
+        except Exception:
+            logger.exception("a billing email could not be sent", extra={"subject": email.subject})
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _account(self, account_id: str) -> Account:
+        account = self.ledger.get_account(account_id)
+        if account is None:
+            raise NotFound("Account not found.")
+        return account
+
+    def _today(self, account: Account) -> date:
+        return local_date(self.clock(), account.time_zone)
+
+    def _now(self) -> str:
+        return self.clock().astimezone(UTC).isoformat(timespec="milliseconds")

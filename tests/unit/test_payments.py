@@ -1,0 +1,604 @@
+"""Card payments and saved payment methods (help centre: "Make a Payment", Auto Pay) on the domain, with the
+ledger, the payment records, the users, the mailer and a scripted card processor in memory: what is
+charged, what is posted and to which invoice, who is emailed, and what is refused with which sentence."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from billing_portal.cards import Card
+from billing_portal.errors import NotFound, ValidationFailed
+from billing_portal.ledger import LastPayment, LedgerState
+from billing_portal.money import format_cents
+from billing_portal.payment_methods import (
+    MAX_SAVED_METHODS,
+    AutopayChange,
+    NewPaymentMethod,
+    PaymentMethodService,
+    TooManyMethods,
+)
+from billing_portal.payment_store import PaymentStatus, SavedMethod
+from billing_portal.payments import (
+    MAX_PAYMENT_CENTS,
+    PAYMENT_PENDING,
+    AutopayReport,
+    PaymentPending,
+    PaymentRequest,
+    PaymentService,
+    PaymentView,
+)
+from billing_portal.processor import CallbackRefused, CardDeclined, ChargeStatus, Settlement
+from billing_portal.store import Account, PortalUser
+
+from . import documents
+from .fakes import FakeCardProcessor, FakeLedgerStore, FakeMailer, FakePaymentStore, FakeUserRecords
+
+ACCOUNT = "acct-erable"
+PORTAL_URL = "https://portal.example.ca"
+NOV_20 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 10:00 in Toronto
+DECLINED = "The card has been declined."
+
+
+class Clock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class World:
+    """One Toronto account, its users, and the services as the functions build them, over fakes."""
+
+    def __init__(self) -> None:
+        self.ledger = FakeLedgerStore()
+        self.store = FakePaymentStore(self.ledger)
+        self.users = FakeUserRecords()
+        self.processor = FakeCardProcessor()
+        self.mailer = FakeMailer()
+        self.clock = Clock(NOV_20)
+        self.payments = PaymentService(
+            self.ledger, self.store, self.users, self.processor, self.mailer, PORTAL_URL, clock=self.clock
+        )
+        created = itertools.count()
+        self.methods = PaymentMethodService(
+            self.store,
+            self.ledger,
+            self.users,
+            self.processor,
+            clock=self.clock,
+            now=lambda: f"2026-11-02T15:{next(created):02d}:00.000+00:00",
+        )
+        assert documents.send(self.ledger, documents.account(ACCOUNT)) == "created"
+
+    # -- setting the scene ---------------------------------------------------------------------------------
+
+    def invoice(self, invoice_id: str, issued: date, service: str = "100.00") -> None:
+        """Post an invoice, due 30 days after it is issued."""
+        assert documents.send(self.ledger, documents.invoice(ACCOUNT, invoice_id, issued, service=service))
+
+    def user(
+        self, username: str, created_at: str, notifications: bool = True, account: str = ACCOUNT
+    ) -> None:
+        self.users.claim(
+            PortalUser(account, username, "Pat", "Lee", "America/Toronto", notifications, created_at)
+        )
+
+    def card(self, test_card: str = "tok_visa") -> str:
+        """Save a card from one of the processor's test tokens; answers its method id."""
+        return self.methods.add(ACCOUNT, NewPaymentMethod(token=test_card)).id
+
+    def expired_card(self) -> SavedMethod:
+        """A card saved when it was good, through 10/2026."""
+        method = SavedMethod(
+            id="pm_" + "e" * 20,
+            account_id=ACCOUNT,
+            reference="card_expired",
+            card=Card("visa", "1881", 10, 2026),
+            billing_email="billing@erable.example",
+            billing_address=self.account().billing_address,
+            created_at="2026-11-02T16:00:00.000+00:00",
+        )
+        self.store.add_method(method)
+        self.processor.cards[method.reference] = (method.card, ChargeStatus.APPROVED)  # saved back then
+        return method
+
+    def autopay_with(self, method_id: str) -> None:
+        self.methods.set_autopay(ACCOUNT, AutopayChange(enabled=True, payment_method_id=method_id))
+
+    # -- acting --------------------------------------------------------------------------------------------
+
+    def pay(self, amount: str, key: str = "key-1", **source: Any) -> PaymentView:
+        body: dict[str, Any] = {"amount": amount, **(source or {"new_payment_method": {"token": "tok_visa"}})}
+        return self.payments.pay(ACCOUNT, key, PaymentRequest.model_validate(body))
+
+    def settle(self, payment: PaymentView, outcome: ChargeStatus, **changes: Any) -> PaymentView:
+        """The processor's verified callback for the payment's charge."""
+        [call] = [call for call in self.processor.calls if call.metadata.get("payment_id") == payment.id]
+        charge = self.processor.charged[call.idempotency_key]
+        settlement = Settlement(
+            event_id="evt_1",
+            charge_id=charge.charge_id,
+            outcome=outcome,
+            amount_cents=charge.amount_cents,
+            account_id=ACCOUNT,
+            payment_id=payment.id,
+            signature="0" * 64,
+        )
+        return self.payments.settle(replace(settlement, **changes))
+
+    def autopay(self) -> AutopayReport:
+        return self.payments.run_autopay()
+
+    # -- looking -------------------------------------------------------------------------------------------
+
+    def account(self, account_id: str = ACCOUNT) -> Account:
+        account = self.ledger.get_account(account_id)
+        assert account is not None
+        return account
+
+    def state(self) -> LedgerState:
+        return self.account().ledger
+
+    def outstanding(self, invoice_id: str) -> int:
+        invoice = self.state().open_invoices.get(invoice_id)
+        return invoice.outstanding_cents if invoice else 0
+
+    def payment_rows(self) -> list[str]:
+        return [row.id for row in self.ledger.all_rows(ACCOUNT) if row.id.startswith("PAY-")]
+
+    def emailed(self) -> list[tuple[str, str]]:
+        return [(address, email.subject) for email in self.mailer.sent for address in email.to]
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.fixture
+def owing(world: World) -> World:
+    """Two unpaid invoices, both past due; three users, one of them without notifications."""
+    world.invoice("INV-202609", date(2026, 9, 1))
+    world.invoice("INV-202610", date(2026, 10, 1), service="50.00")
+    world.user("ana@erable.example", "2026-01-05T14:00:00+00:00")
+    world.user("bob@erable.example", "2026-02-05T14:00:00+00:00")
+    world.user("quiet@erable.example", "2026-03-05T14:00:00+00:00", notifications=False)
+    return world
+
+
+NOTIFIED = ["ana@erable.example", "bob@erable.example"]
+
+
+# -- what is refused before anything is charged ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["0", "0.00", "0.0"])
+def test_a_zero_dollar_payment_is_refused_with_the_help_centres_sentence(owing: World, amount: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        owing.pay(amount)
+    assert refused.value.message == "Payments cannot be zero dollars."
+    assert refused.value.status == 422
+    assert owing.processor.calls == []
+
+
+def test_a_payment_over_the_maximum_is_refused_and_the_maximum_itself_is_taken(owing: World) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        owing.pay(format_cents(MAX_PAYMENT_CENTS + 1))
+    assert refused.value.status == 422
+    assert owing.processor.calls == []
+
+    balance = owing.state().balance_cents
+    assert owing.pay(format_cents(MAX_PAYMENT_CENTS)).status is PaymentStatus.APPROVED
+    assert owing.state().balance_cents == balance - MAX_PAYMENT_CENTS  # the rest is credit on the account
+
+
+def test_paying_with_an_unknown_or_expired_saved_method_is_refused(owing: World) -> None:
+    with pytest.raises(NotFound):
+        owing.pay("10.00", payment_method_id="pm_" + "0" * 20)
+    with pytest.raises(NotFound):
+        owing.pay("10.00", payment_method_id="not-a-method")
+    expired = owing.expired_card()
+    with pytest.raises(ValidationFailed) as refused:
+        owing.pay("10.00", payment_method_id=expired.id)
+    assert "10/2026" in refused.value.message
+    assert owing.processor.calls == []
+
+
+# -- approved ----------------------------------------------------------------------------------------------
+
+
+def test_an_approved_payment_pays_the_oldest_invoice_and_confirms_to_each_notified_user(owing: World) -> None:
+    owing.user("someone@other.example", "2026-01-01T00:00:00+00:00", account="acct-other")
+    oldest, newer = owing.outstanding("INV-202609"), owing.outstanding("INV-202610")
+    balance = owing.state().balance_cents
+
+    paid = owing.pay(format_cents(oldest))
+
+    assert paid.status is PaymentStatus.APPROVED
+    assert paid.amount == format_cents(oldest)
+    assert paid.card is not None and (paid.card.brand, paid.card.last4) == ("visa", "4242")
+    state = owing.state()
+    assert state.balance_cents == balance - oldest
+    assert "INV-202609" not in state.open_invoices
+    assert owing.outstanding("INV-202610") == newer
+    assert state.last_payment == LastPayment(date(2026, 11, 20), oldest, "Visa ending in 4242")
+    assert owing.payment_rows() == [paid.id]
+    posted = owing.ledger.get_document(ACCOUNT, paid.id)
+    assert posted is not None
+    assert posted["allocations"] == [{"invoice_id": "INV-202609", "cents": oldest}]
+    invoice = owing.ledger.get_document(ACCOUNT, "INV-202609")
+    assert invoice is not None and invoice["status"] == "paid"
+
+    assert sorted(address for address, _ in owing.emailed()) == NOTIFIED
+    for email in owing.mailer.sent:
+        assert format_cents(oldest) in email.subject
+        assert paid.id in email.text
+        assert "Visa ending in 4242" in email.text
+    assert owing.payments.status(ACCOUNT, paid.id) == paid
+
+
+def test_a_payment_is_dated_on_the_accounts_day(owing: World) -> None:
+    owing.clock.at = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 21:00 on 20 November in Toronto
+    paid = owing.pay("25.00")
+    posted = owing.ledger.get_document(ACCOUNT, paid.id)
+    assert posted is not None and posted["date"] == "2026-11-20"
+    last = owing.state().last_payment
+    assert last is not None and last.date == date(2026, 11, 20)
+
+
+def test_a_payment_stands_when_its_confirmation_cannot_be_sent(owing: World) -> None:
+    owing.mailer.failing = ConnectionError("SES is unreachable")
+    paid = owing.pay("25.00")
+    assert paid.status is PaymentStatus.APPROVED
+    assert owing.payment_rows() == [paid.id]
+
+
+def test_a_new_card_kept_for_later_is_saved_and_named_on_the_payment(owing: World) -> None:
+    paid = owing.pay("25.00", new_payment_method={"token": "tok_mastercard", "save": True})
+
+    [listed] = owing.methods.list(ACCOUNT).items
+    assert paid.payment_method_id == listed.id
+    assert (listed.brand, listed.last4) == ("mastercard", "4444")
+    last = owing.state().last_payment
+    assert last is not None and last.method == "Mastercard ending in 4444"
+
+
+def test_the_same_idempotency_key_twice_is_one_payment_charged_once(owing: World) -> None:
+    first = owing.pay("40.00", key="7b0c1f9e")
+    again = owing.pay("40.00", key="7b0c1f9e")
+
+    assert again == first
+    assert len(owing.processor.calls) == 1
+    assert owing.payment_rows() == [first.id]
+    assert len(owing.mailer.sent) == len(NOTIFIED)
+    other = owing.pay("40.00", key="another-key")
+    assert other.id != first.id
+    assert len(owing.processor.calls) == 2
+
+
+def test_the_billing_email_defaults_to_the_oldest_portal_user(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.user("adam@erable.example", "2026-06-01T09:00:00+00:00")
+    world.user("zoe@erable.example", "2026-01-15T09:00:00+00:00")  # the top user, though last by name
+
+    world.pay("10.00", key="k1")
+    world.pay(
+        "10.00", key="k2", new_payment_method={"token": "tok_visa", "billing_email": "ap@erable.example"}
+    )
+    saved = world.methods.add(ACCOUNT, NewPaymentMethod(token="tok_mastercard"))
+
+    first, second = world.processor.calls
+    assert first.billing is not None and second.billing is not None
+    assert first.billing.email == "zoe@erable.example"
+    assert first.billing.address == world.account().billing_address
+    assert second.billing.email == "ap@erable.example"
+    assert saved.billing_email == "zoe@erable.example"
+
+
+# -- declined ----------------------------------------------------------------------------------------------
+
+
+def test_a_declined_payment_says_so_and_posts_nothing(owing: World) -> None:
+    before = owing.state()
+
+    with pytest.raises(CardDeclined) as declined:
+        owing.pay("30.00", new_payment_method={"token": "tok_declined"})
+
+    assert declined.value.message == DECLINED
+    assert declined.value.status == 402
+    assert owing.state() == before
+    assert owing.payment_rows() == []
+    assert owing.mailer.sent == []
+    # The same request again gets the same answer, without asking the bank twice.
+    with pytest.raises(CardDeclined):
+        owing.pay("30.00", new_payment_method={"token": "tok_declined"})
+    assert len(owing.processor.calls) == 1
+
+
+def test_a_card_saved_for_a_payment_that_is_declined_is_not_kept(owing: World) -> None:
+    owing.processor.script = [ChargeStatus.DECLINED]
+
+    with pytest.raises(CardDeclined):
+        owing.pay("30.00", new_payment_method={"token": "tok_visa", "save": True})
+
+    assert len(owing.processor.saved) == 1  # it was saved for the charge...
+    assert owing.methods.list(ACCOUNT).items == []  # ...and removed again
+
+
+# -- pending, and the processor's callback -----------------------------------------------------------------
+
+
+def test_a_pending_payment_is_held_and_blocks_another_payment(owing: World) -> None:
+    balance = owing.state().balance_cents
+
+    pending = owing.pay("60.00", new_payment_method={"token": "tok_pending"})
+
+    assert pending.status is PaymentStatus.PENDING
+    assert owing.state().balance_cents == balance
+    assert owing.state().pending_payments == {pending.id: 6000}
+    assert owing.payment_rows() == []
+    assert owing.mailer.sent == []
+    with pytest.raises(PaymentPending) as blocked:
+        owing.pay("10.00", key="key-2")
+    assert blocked.value.message == PAYMENT_PENDING
+    assert blocked.value.status == 409
+    # The pending payment's own request, repeated, answers it as it stands.
+    assert owing.pay("60.00", new_payment_method={"token": "tok_pending"}) == pending
+    assert len(owing.processor.calls) == 1
+
+
+def test_an_approved_settlement_posts_once_however_often_it_arrives(owing: World) -> None:
+    pending = owing.pay("60.00", new_payment_method={"token": "tok_pending"})
+    balance = owing.state().balance_cents
+
+    settled = owing.settle(pending, ChargeStatus.APPROVED)
+    again = owing.settle(pending, ChargeStatus.APPROVED, event_id="evt_again", signature="1" * 64)
+
+    assert settled.status is PaymentStatus.APPROVED
+    assert again == settled
+    assert owing.payment_rows() == [pending.id]
+    state = owing.state()
+    assert state.balance_cents == balance - 6000
+    assert state.pending_payments == {}
+    assert state.last_payment == LastPayment(date(2026, 11, 20), 6000, "Visa ending in 0077")
+    assert sorted(address for address, _ in owing.emailed()) == NOTIFIED
+    assert owing.pay("10.00", key="key-2").status is PaymentStatus.APPROVED
+
+
+def test_a_declined_settlement_fails_the_payment_and_unblocks_payments(owing: World) -> None:
+    pending = owing.pay("60.00", new_payment_method={"token": "tok_pending"})
+    balance = owing.state().balance_cents
+
+    failed = owing.settle(pending, ChargeStatus.DECLINED)
+
+    assert failed.status is PaymentStatus.FAILED
+    assert failed.message == DECLINED
+    assert owing.payments.status(ACCOUNT, pending.id).status is PaymentStatus.FAILED
+    assert owing.state().pending_payments == {}
+    assert owing.state().balance_cents == balance
+    assert owing.payment_rows() == []
+    assert owing.mailer.sent == []
+    # A late approval of the same charge changes nothing.
+    assert owing.settle(pending, ChargeStatus.APPROVED).status is PaymentStatus.FAILED
+    assert owing.payment_rows() == []
+
+    assert owing.pay("10.00", key="key-2").status is PaymentStatus.APPROVED
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"charge_id": "ch_someone_elses"},
+        {"amount_cents": 6001},
+        {"payment_id": "PAY-NOSUCHPAYMENT"},
+        {"account_id": "acct-other"},
+    ],
+    ids=["charge id", "amount", "payment", "account"],
+)
+def test_a_settlement_that_does_not_match_the_payment_is_refused(
+    owing: World, changes: dict[str, Any]
+) -> None:
+    pending = owing.pay("60.00", new_payment_method={"token": "tok_pending"})
+
+    with pytest.raises(CallbackRefused):
+        owing.settle(pending, ChargeStatus.APPROVED, **changes)
+
+    assert owing.payments.status(ACCOUNT, pending.id) == pending
+    assert owing.state().pending_payments == {pending.id: 6000}
+    assert owing.payment_rows() == []
+
+
+# -- auto pay ----------------------------------------------------------------------------------------------
+
+
+def test_autopay_charges_each_due_invoice_once_across_runs(owing: World) -> None:
+    owing.invoice("INV-202611", date(2026, 11, 1))  # due on 2026-12-01: not yet
+    due = [owing.outstanding("INV-202609"), owing.outstanding("INV-202610")]
+    owing.autopay_with(owing.card())
+
+    first = owing.autopay()
+    second = owing.autopay()
+
+    assert (first.accounts, first.approved, first.failed_accounts) == (1, 2, [])
+    assert (second.approved, second.declined, second.card_expired) == (0, 0, 0)
+    assert [call.amount_cents for call in owing.processor.calls] == due
+    assert set(owing.state().open_invoices) == {"INV-202611"}
+    assert len(owing.payment_rows()) == 2
+    assert len(owing.mailer.sent) == 2 * len(NOTIFIED)
+
+
+def test_autopay_waits_for_the_due_date_in_the_accounts_time_zone(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 3))  # due 2026-11-02
+    world.autopay_with(world.card())
+
+    world.clock.at = datetime(2026, 11, 2, 0, 30, tzinfo=UTC)  # 2 November in UTC, 1 November in Toronto
+    assert world.autopay().approved == 0
+    world.clock.at = datetime(2026, 11, 2, 4, 59, tzinfo=UTC)  # 23:59 in Toronto
+    assert world.autopay().approved == 0
+    assert world.processor.calls == []
+
+    world.clock.at = datetime(2026, 11, 2, 5, 0, tzinfo=UTC)  # midnight in Toronto: the due date
+    assert world.autopay().approved == 1
+    assert world.state().open_invoices == {}
+
+
+def test_autopay_with_an_expired_card_charges_nothing_and_tells_notified_users_once(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.user("ana@erable.example", "2026-01-05T14:00:00+00:00")
+    world.user("bob@erable.example", "2026-02-05T14:00:00+00:00")
+    world.user("quiet@erable.example", "2026-03-05T14:00:00+00:00", notifications=False)
+    # Auto Pay was turned on while the card was good (10/2026); it has expired since.
+    expired = world.expired_card()
+    assert world.store.enable_autopay(ACCOUNT, expired)
+
+    first = world.autopay()
+    second = world.autopay()
+
+    assert (first.card_expired, first.approved) == (1, 0)
+    assert second.card_expired == 0
+    assert world.processor.calls == []
+    assert "INV-202610" in world.state().open_invoices
+    subject = "Billing Portal: Auto Pay could not pay invoice INV-202610"
+    assert sorted(world.emailed()) == [(address, subject) for address in NOTIFIED]
+    for email in world.mailer.sent:
+        assert "The Auto Pay card has expired." in email.text
+        assert "Visa ending in 1881" in email.text
+
+
+def test_a_declined_autopay_tells_notified_users_and_is_not_retried_by_the_next_run(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.user("ana@erable.example", "2026-01-05T14:00:00+00:00")
+    world.user("quiet@erable.example", "2026-03-05T14:00:00+00:00", notifications=False)
+    world.autopay_with(world.card())
+    world.processor.script = [ChargeStatus.DECLINED]
+
+    first = world.autopay()
+    second = world.autopay()
+
+    assert (first.declined, first.approved) == (1, 0)
+    assert (second.declined, second.approved) == (0, 0)
+    assert len(world.processor.calls) == 1
+    assert "INV-202610" in world.state().open_invoices
+    [email] = world.mailer.sent
+    assert email.to == ("ana@erable.example",)
+    assert email.subject == "Billing Portal: Auto Pay could not pay invoice INV-202610"
+    assert DECLINED in email.text
+    assert "Visa ending in 4242" in email.text
+
+
+def test_after_a_decline_a_new_autopay_card_is_tried_on_the_next_run(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.autopay_with(world.card())
+    world.processor.script = [ChargeStatus.DECLINED, ChargeStatus.APPROVED]
+    assert world.autopay().declined == 1
+
+    world.autopay_with(world.card("tok_mastercard"))  # what the email asks the customer to do
+    again = world.autopay()
+
+    assert (again.declined, again.approved) == (0, 1)
+    assert "INV-202610" not in world.state().open_invoices
+    assert world.autopay().approved == 0, "paid: nothing more to charge"
+
+
+def test_autopay_skips_accounts_without_it(owing: World) -> None:
+    owing.card()
+    report = owing.autopay()
+    assert report.accounts == 0
+    assert owing.processor.calls == []
+
+
+# -- saved payment methods ---------------------------------------------------------------------------------
+
+
+def test_the_list_marks_the_autopay_method_and_expired_cards(world: World) -> None:
+    visa = world.card("tok_visa")
+    mastercard = world.card("tok_mastercard")
+    expired = world.expired_card()
+    world.autopay_with(mastercard)
+
+    listed = world.methods.list(ACCOUNT).items
+
+    assert [(m.id, m.last4, m.autopay, m.expired) for m in listed] == [
+        (visa, "4242", False, False),
+        (mastercard, "4444", True, False),
+        (expired.id, "1881", False, True),
+    ]
+    autopay = world.account().autopay
+    assert autopay is not None and autopay["payment_method"]["id"] == mastercard
+
+
+def test_an_account_keeps_at_most_the_maximum_of_saved_methods(world: World) -> None:
+    for _ in range(MAX_SAVED_METHODS):
+        world.card()
+
+    with pytest.raises(TooManyMethods) as refused:
+        world.card()
+
+    assert refused.value.status == 409
+    assert len(world.methods.list(ACCOUNT).items) == MAX_SAVED_METHODS
+    assert len(world.processor.saved) == MAX_SAVED_METHODS  # the extra card never reached the processor
+
+
+def test_a_card_the_bank_declines_is_not_saved(world: World) -> None:
+    with pytest.raises(CardDeclined):
+        world.card("tok_declined")
+    assert world.methods.list(ACCOUNT).items == []
+
+
+@pytest.mark.parametrize("method_id", ["pm_" + "0" * 20, "pm_nope", "../PM#x", ""])
+def test_deleting_a_method_that_is_not_there_is_not_found(world: World, method_id: str) -> None:
+    kept = world.card()
+    with pytest.raises(NotFound):
+        world.methods.delete(ACCOUNT, method_id)
+    assert [m.id for m in world.methods.list(ACCOUNT).items] == [kept]
+
+
+def test_a_deleted_method_is_no_longer_listed(world: World) -> None:
+    gone, kept = world.card(), world.card("tok_mastercard")
+    world.methods.delete(ACCOUNT, gone)
+    assert [m.id for m in world.methods.list(ACCOUNT).items] == [kept]
+    with pytest.raises(NotFound):
+        world.methods.delete(ACCOUNT, gone)
+
+
+def test_autopay_cannot_be_turned_on_with_an_expired_card(world: World) -> None:
+    expired = world.expired_card()
+
+    with pytest.raises(ValidationFailed) as refused:
+        world.autopay_with(expired.id)
+
+    assert "10/2026" in refused.value.message
+    assert not (world.account().autopay or {}).get("enabled")
+
+
+def test_autopay_turns_on_with_a_saved_card_and_off_again(world: World) -> None:
+    method = world.card()
+
+    on = world.methods.set_autopay(ACCOUNT, AutopayChange(enabled=True, payment_method_id=method))
+    assert on.enabled and on.payment_method is not None
+    assert (on.payment_method.id, on.payment_method.last4, on.payment_method.expired) == (
+        method,
+        "4242",
+        False,
+    )
+
+    off = world.methods.set_autopay(ACCOUNT, AutopayChange(enabled=False))
+    assert (off.enabled, off.payment_method) == (False, None)
+    assert not world.methods.list(ACCOUNT).items[0].autopay
+    with pytest.raises(NotFound):
+        world.autopay_with("pm_" + "0" * 20)
+
+
+def test_the_methods_and_the_payments_agree_on_whether_a_card_has_expired(owing: World) -> None:
+    method = owing.expired_card()  # good through 10/2026
+    owing.clock.at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)  # 31 October, 22:00 in Toronto
+
+    assert owing.pay("10.00", payment_method_id=method.id).status is PaymentStatus.APPROVED
+    [listed] = owing.methods.list(ACCOUNT).items
+    assert not listed.expired
