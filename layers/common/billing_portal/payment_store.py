@@ -53,6 +53,7 @@ class PaymentRecord:
     autopay_invoice_id: str | None = None  # an auto pay charge: the invoice it pays
     message: str | None = None  # why it was declined or failed
     settled_at: str | None = None
+    request_digest: str | None = None  # a one-time payment: what the client asked, to refuse its key reused
 
 
 class AutopayMethodInUse(Conflict):

@@ -207,8 +207,9 @@ class PaymentService:
             )
         account = self._account(account_id)
         payment_id = payment_id_for(account_id, f"one-time\n{idempotency_key}")
+        digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
         earlier = self.store.get_payment(account_id, payment_id)
-        if earlier is not None and earlier.amount_cents != cents:
+        if earlier is not None and earlier.request_digest != digest:
             # The key names this payment for good, also after its idempotency record has expired.
             raise KeyNamesAnotherPayment(
                 "This Idempotency-Key was used for another payment. Use a new key for a new payment."
@@ -226,6 +227,7 @@ class PaymentService:
             created_at=self._now(),
             card=source.method.card if source.method else None,
             payment_method_id=source.method.id if source.method else None,
+            request_digest=digest,
         )
         record = self.store.start_payment(record) or record
         charge = self._charge(record, source.reference, source.billing)

@@ -1,0 +1,185 @@
+"""Payments submitted at the same moment, against moto in-process: twenty submissions of one Idempotency-Key
+get one answer and charge and post once; twenty payments with keys of their own are all posted, and the
+balance moves by exactly their sum.
+
+Each thread stands for one Lambda execution environment of the payments function (Lambda runs one request
+at a time per environment): its own payment service and its own idempotency wrapper, as the function
+builds them, sharing only the tables. The function's module-level resolver is not shared between threads
+because an environment never shares it either."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+import pytest
+from moto.core.botocore_stubber import BotocoreStubber
+
+from billing_portal.dynamo_users import DynamoUserRecords
+from billing_portal.idempotency import IdempotentOperation
+from billing_portal.money import format_cents, parse_amount
+from billing_portal.payment_setup import ChargingSettings, payment_service
+from billing_portal.payments import PaymentRequest
+from billing_portal.sandbox_processor import SandboxProcessor
+from billing_portal.settings import load_settings
+from billing_portal.store import PortalUser
+from localrun import functions, outbox
+
+from .support import Caller, account_doc, call, days_ago, invoice_doc, posted
+
+THREADS = 20
+ERABLE = Caller("acct-erable", "zoe@erable.example")  # billing notifications on
+QUIET = Caller("acct-erable", "marc@erable.example")  # billing notifications off
+Result = TypeVar("Result")
+
+
+@pytest.fixture
+def one_request_at_a_time(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """DynamoDB serves each request atomically; moto's in-process backend does not when threads call it at
+    once. One request at a time restores what DynamoDB guarantees and nothing more: threads still
+    interleave between their reads and their conditional writes (see test_ledger_store.py)."""
+    lock = threading.Lock()
+    serve = BotocoreStubber.process_request
+
+    def serialized(self: BotocoreStubber, request: Any) -> Any:
+        with lock:
+            return serve(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", serialized)
+    yield aws
+
+
+@pytest.fixture
+def card_id(one_request_at_a_time: dict[str, str]) -> str:
+    """Erable owes two invoices and has a saved Visa; one user is notified of payments, one is not."""
+    table = one_request_at_a_time["PortalTable"]
+    posted(account_doc(ERABLE.account_id))
+    posted(invoice_doc(ERABLE.account_id, "INV-E1", days_ago(70)))
+    posted(invoice_doc(ERABLE.account_id, "INV-E2", days_ago(20)))
+    users = DynamoUserRecords(table)
+    for caller, notified, created_at in (
+        (ERABLE, True, "2025-01-05T09:00:00.000+00:00"),
+        (QUIET, False, "2025-02-05T09:00:00.000+00:00"),
+    ):
+        users.claim(
+            PortalUser(
+                caller.account_id, caller.username, "Pat", "Lee", "America/Toronto", notified, created_at
+            )
+        )
+    reply = call("POST", "/payment-methods", ERABLE, body={"token": "tok_visa"})
+    assert reply.status == 201, reply.body
+    method_id: str = reply.body["id"]
+    return method_id
+
+
+Submit = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def payment_function(idempotency_table: str) -> Submit:
+    """One execution environment's POST /payments for Erable: the payment service, run once per account
+    and Idempotency-Key, as functions/payments/app.py builds it."""
+    service = payment_service(load_settings(ChargingSettings))
+
+    def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return service.pay(account_id, key, PaymentRequest.model_validate(request)).model_dump(mode="json")
+
+    once = IdempotentOperation(idempotency_table, "payments", pay)
+
+    def submit(key: str, request: dict[str, Any]) -> dict[str, Any]:
+        context = functions.LambdaContext("payments", str(uuid.uuid4()))
+        answer: dict[str, Any] = once(ERABLE.account_id, key, request, context)
+        return answer
+
+    return submit
+
+
+def request_body(**fields: Any) -> dict[str, Any]:
+    """The body as the function hands it on: validated, then dumped to JSON values."""
+    return PaymentRequest.model_validate(fields).model_dump(mode="json")
+
+
+def all_at_once(work: list[Callable[[], Result]]) -> list[Result]:
+    """Run each piece of work on its own thread, released together so that they really overlap."""
+    start = threading.Barrier(len(work), timeout=30)
+
+    def run(piece: Callable[[], Result]) -> Result:
+        start.wait()
+        return piece()
+
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        return list(pool.map(run, work))
+
+
+def balance_cents() -> int:
+    reply = call("GET", "/account", ERABLE)
+    assert reply.status == 200, reply.body
+    return parse_amount(reply.body["current_balance"]["amount"])
+
+
+def payment_rows() -> list[dict[str, Any]]:
+    reply = call("GET", "/transactions", ERABLE, query="type=payment&page_size=100")
+    assert reply.status == 200, reply.body
+    rows: list[dict[str, Any]] = reply.body["items"]
+    return rows
+
+
+def confirmations_to(address: str, count_before: int) -> list[dict[str, Any]]:
+    return [mail for mail in outbox.items()[count_before:] if address in mail["to"]]
+
+
+def test_twenty_submissions_of_one_key_get_one_answer_and_pay_once(
+    one_request_at_a_time: dict[str, str], card_id: str
+) -> None:
+    aws = one_request_at_a_time
+    owed, mails = balance_cents(), len(outbox.items())
+    key, body = str(uuid.uuid4()), request_body(amount="25.00", payment_method_id=card_id)
+    environments = [payment_function(aws["IdempotencyTable"]) for _ in range(THREADS)]
+
+    answers = all_at_once([partial(submit, key, body) for submit in environments])
+
+    assert all(answer == answers[0] for answer in answers), answers
+    payment = answers[0]
+    assert (payment["status"], payment["amount"]) == ("approved", "25.00")
+
+    assert [row["id"] for row in payment_rows()] == [payment["id"]]
+    assert balance_cents() == owed - 25_00
+    charges = SandboxProcessor(aws["PortalTable"]).charges()
+    assert [(c["amount_cents"], c["metadata"]["payment_id"]) for c in charges] == [(25_00, payment["id"])]
+    assert len(confirmations_to(ERABLE.username, mails)) == 1
+    assert confirmations_to(QUIET.username, mails) == []
+
+
+def test_twenty_payments_at_once_are_all_posted_and_move_the_balance_by_their_sum(
+    one_request_at_a_time: dict[str, str], card_id: str
+) -> None:
+    aws = one_request_at_a_time
+    owed, mails = balance_cents(), len(outbox.items())
+    amounts = [(number + 1) * 100 for number in range(THREADS)]  # 1.00 to 20.00
+    requests = [
+        (str(uuid.uuid4()), request_body(amount=format_cents(cents), payment_method_id=card_id))
+        for cents in amounts
+    ]
+    environments = [payment_function(aws["IdempotencyTable"]) for _ in range(THREADS)]
+
+    payments = all_at_once(
+        [partial(submit, key, body) for submit, (key, body) in zip(environments, requests, strict=True)]
+    )
+
+    assert [p["status"] for p in payments] == ["approved"] * THREADS
+    assert [parse_amount(p["amount"]) for p in payments] == amounts
+    assert len({p["id"] for p in payments}) == THREADS
+
+    assert balance_cents() == owed - sum(amounts)
+    rows = payment_rows()
+    assert sorted(row["id"] for row in rows) == sorted(p["id"] for p in payments)
+    # Each row's running balance is one step of the same sequence: no posting was lost or counted twice.
+    oldest_first = list(reversed(rows))
+    balances = [parse_amount(row["balance"]) for row in oldest_first]
+    steps = [parse_amount(row["credit"]) for row in oldest_first]
+    assert balances == [owed - sum(steps[: i + 1]) for i in range(THREADS)]
+    assert len(SandboxProcessor(aws["PortalTable"]).charges()) == THREADS
+    assert len(confirmations_to(ERABLE.username, mails)) == THREADS
