@@ -322,6 +322,11 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
             ),
         },
         "me": {"get_me": _api("GET", "/me", "/me")},
+        "invoice_pdf": {
+            "get_invoice_pdf": _api(
+                "GET", "/invoices/{id}/pdf", f"/invoices/{INVOICE_ID}/pdf", path_parameters={"id": INVOICE_ID}
+            ),
+        },
         "payment_methods": {
             "list_methods": _api("GET", "/payment-methods", "/payment-methods"),
             "add_method": _api("POST", "/payment-methods", "/payment-methods", body={"token": "tok_visa"}),

@@ -1,0 +1,36 @@
+"""GET /invoices/{id}/pdf: a short-lived link to download an invoice's PDF."""
+
+from typing import Any
+
+from billing_portal.dynamo import DynamoLedgerStore
+from billing_portal.http import PortalResolver, handle
+from billing_portal.invoice_documents import InvoicePdfLink, InvoicePdfService
+from billing_portal.s3_documents import S3Documents
+from billing_portal.settings import FunctionSettings, settings_loader
+
+
+class Settings(FunctionSettings):
+    table_name: str
+    documents_bucket: str
+
+
+settings = settings_loader(Settings)
+app = PortalResolver()
+
+
+@app.operation(
+    "GET",
+    "/invoices/<id>/pdf",
+    summary="A short-lived link to download an invoice's PDF (invoices of the last 24 months)",
+    response=InvoicePdfLink,
+    errors=(401, 404, 410),
+)
+def get_invoice_pdf(id: str) -> InvoicePdfLink:
+    service = InvoicePdfService(
+        DynamoLedgerStore(settings().table_name), S3Documents(settings().documents_bucket)
+    )
+    return service.pdf_link(app.caller().account_id, id)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(app, event, context)

@@ -1,0 +1,109 @@
+"""GET /invoices/{id}/pdf: a short-lived download link to the invoice's PDF.
+
+The PDF is drawn the first time someone asks for it, stored in the documents bucket, and served from there
+afterwards. reportlab is imported only when a PDF is drawn, so answering with a stored one stays light.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from billing_portal.accounts import BILLING_TEAM, HISTORY_MONTHS, months_before, utc_today
+from billing_portal.errors import Gone, NotFound
+from billing_portal.ledger import DOCUMENT_ID, EntryType
+from billing_portal.s3_documents import MAX_LINK_SECONDS, safe_filename
+from billing_portal.store import LedgerStore
+
+PDF_CONTENT_TYPE = "application/pdf"
+_INVOICE_ID = re.compile(DOCUMENT_ID[EntryType.INVOICE])
+
+
+class InvoicePdfLink(BaseModel):
+    url: str = Field(description="A presigned GET of the PDF, answered as an attachment named `filename`")
+    expires_at: str = Field(
+        description="When the link stops working, ISO 8601 with offset; ask again for a fresh one",
+        examples=["2026-10-01T14:05:00+00:00"],
+    )
+    filename: str = Field(examples=["Invoice-INV-100482731-202610.pdf"])
+
+
+class DocumentStore(Protocol):
+    """Where customers' downloads are kept (billing_portal.s3_documents.S3Documents)."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def download_link(self, key: str, filename: str, content_type: str, seconds: int = ...) -> str: ...
+
+
+def pdf_key(account_id: str, invoice_id: str, amount_paid_cents: int) -> str:
+    """The stored PDF of the invoice as it stands: a payment or credit applied to it later changes what
+    the PDF shows (payments applied, balance due), so the paid amount is part of the name and a new
+    PDF is drawn then."""
+    return f"invoices/{account_id}/{invoice_id}/paid-{amount_paid_cents}.pdf"
+
+
+def pdf_filename(invoice_id: str, issued: date) -> str:
+    """`Invoice-INV-100482731-202610.pdf`: the invoice and its month, sorted sensibly in a folder."""
+    return safe_filename(f"Invoice-{invoice_id}-{issued:%Y%m}.pdf")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class InvoicePdfService:
+    def __init__(
+        self,
+        store: LedgerStore,
+        documents: DocumentStore,
+        today: Callable[[], date] = utc_today,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.store = store
+        self.documents = documents
+        self.today = today
+        self.now = now
+
+    def pdf_link(self, account_id: str, invoice_id: str) -> InvoicePdfLink:
+        # One answer for a malformed id, an unknown one and another account's: nothing to tell them apart.
+        not_found = NotFound("There is no invoice with this id on your account.")
+        if not _INVOICE_ID.fullmatch(invoice_id):
+            raise not_found
+        invoice = self.store.get_document(account_id, invoice_id)
+        if invoice is None or invoice.get("type") != EntryType.INVOICE.value:
+            raise not_found
+        issued = date.fromisoformat(invoice["issue_date"])
+        # The same window as the history's `invoice_pdf_available`.
+        if issued < months_before(self.today(), HISTORY_MONTHS):
+            raise Gone(
+                f"Invoice {invoice_id} is older than {HISTORY_MONTHS} months, so its PDF is no longer "
+                f"available here. For a copy, contact {BILLING_TEAM}."
+            )
+        key = pdf_key(account_id, invoice_id, int(invoice.get("amount_paid_cents", 0)))
+        if not self.documents.exists(key):
+            self.documents.put_bytes(key, self._draw(account_id, invoice), PDF_CONTENT_TYPE)
+        # Read the clock before signing, whole seconds as the signature's date: the link works at least
+        # until `expires_at`.
+        signed_at = self.now().astimezone(UTC).replace(microsecond=0)
+        filename = pdf_filename(invoice_id, issued)
+        url = self.documents.download_link(key, filename, PDF_CONTENT_TYPE, MAX_LINK_SECONDS)
+        expires_at = signed_at + timedelta(seconds=MAX_LINK_SECONDS)
+        return InvoicePdfLink(url=url, expires_at=expires_at.isoformat(), filename=filename)
+
+    def _draw(self, account_id: str, invoice: dict[str, Any]) -> bytes:
+        from billing_portal.invoice_pdf import draw_invoice  # reportlab: only when a PDF is drawn
+
+        account = self.store.get_account(account_id)
+        if account is None:
+            raise NotFound("Account not found.")
+        pdf = io.BytesIO()
+        draw_invoice(invoice, account, pdf)
+        return pdf.getvalue()
