@@ -1,7 +1,7 @@
 """Sample events, one folder per function (`events/<function dir>/<case>.json`): what the billing engine sends
 the ingest function, what the billing team sends the internal restore function, the API Gateway events
-each route delivers, built with `localrun.events.api_event`, and the EventBridge schedule's event that
-starts an Auto Pay run.
+each route delivers, built with `localrun.events.api_event`, the EventBridge schedule's event that
+starts an Auto Pay run, and the SQS event that hands the export worker a large CDR export.
 The API samples are signed in as the sample account's user, so fed after the ingest samples (in file name
 order) they read real data. Regenerate with `.venv/bin/python events/generate.py`; the output is stable.
 """
@@ -22,6 +22,7 @@ from billing_portal.payments import payment_id_for
 from billing_portal.processor import SIGNATURE_HEADER, Charge, ChargeStatus, callback_body, signature_header
 from billing_portal.sandbox_processor import TEST_EXPIRY, TEST_TOKENS
 from localrun.events import api_event
+from localrun.queues import sqs_event
 
 EVENTS_DIR = Path(__file__).resolve().parent
 ACCOUNT_ID = "acct-100200300"
@@ -322,6 +323,21 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
             ),
         },
         "me": {"get_me": _api("GET", "/me", "/me")},
+        "cdr_exports": {
+            "export_as_csv": _api(
+                "POST",
+                "/invoices/{id}/cdr-exports",
+                f"/invoices/{INVOICE_ID}/cdr-exports",
+                path_parameters={"id": INVOICE_ID},
+                body={"format": "csv"},
+            ),
+            "get_export": _api(
+                "GET",
+                "/cdr-exports/{id}",
+                f"/cdr-exports/{SAMPLE_EXPORT_ID}",
+                path_parameters={"id": SAMPLE_EXPORT_ID},
+            ),
+        },
         "invoice_pdf": {
             "get_invoice_pdf": _api(
                 "GET", "/invoices/{id}/pdf", f"/invoices/{INVOICE_ID}/pdf", path_parameters={"id": INVOICE_ID}
@@ -409,6 +425,29 @@ def autopay_samples() -> dict[str, dict[str, Any]]:
     }
 
 
+SAMPLE_EXPORT_ID = "exp_" + "5a" * 10  # an export's id, as the portal names them
+
+
+def export_worker_samples() -> dict[str, dict[str, Any]]:
+    """The SQS event that hands the worker a large export (a pending export of the sample account), as
+    Lambda's event source mapping delivers it: built by the local stack's stand-in of that mapping."""
+    queue = f"arn:aws:sqs:{REGION}:{AWS_ACCOUNT}:billing-portal-CdrExportQueue-8H7G6F5E4D3C"
+    body = json.dumps({"account_id": ACCOUNT_ID, "export_id": SAMPLE_EXPORT_ID})
+    received = {
+        "MessageId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"export {SAMPLE_EXPORT_ID}")),
+        "ReceiptHandle": "AQEBsample-receipt-handle",
+        "Body": body,
+        "MD5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "Attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(REQUEST_TIME_EPOCH),
+            "SenderId": "AROAEXAMPLE:billing-portal-CdrExportsFunction",
+            "ApproximateFirstReceiveTimestamp": str(REQUEST_TIME_EPOCH + 20),
+        },
+    }
+    return {"make_export": sqs_event([received], queue, REGION)}
+
+
 def restore_user_samples() -> dict[str, dict[str, Any]]:
     """What the billing team sends the internal restore function (no API route reaches it)."""
     return {"restore_user": {"account_id": ACCOUNT_ID, "username": NEW_USER}}
@@ -421,6 +460,8 @@ def samples() -> dict[Path, dict[str, Any]]:
         found[EVENTS_DIR / "restore_user" / f"{case}.json"] = event
     for case, event in autopay_samples().items():
         found[EVENTS_DIR / "autopay" / f"{case}.json"] = event
+    for case, event in export_worker_samples().items():
+        found[EVENTS_DIR / "cdr_export_worker" / f"{case}.json"] = event
     for directory, cases in api_samples().items():
         found.update({EVENTS_DIR / directory / f"{case}.json": event for case, event in cases.items()})
     return found

@@ -4,6 +4,7 @@ the resources are made here from their template properties instead.)"""
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 from typing import Any
@@ -22,7 +23,7 @@ LOCAL_PARAMETERS = {"PortalUrl": "http://127.0.0.1:3000", "SenderEmail": "billin
 
 def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -> dict[str, str]:
     """Create every supported resource; returns logical id -> physical id (what `!Ref` resolves to),
-    template parameters included."""
+    template parameters included, and `<logical id>.<attribute>` -> what `!GetAtt` gives (queues)."""
     physical: dict[str, str] = {
         name: str(spec["Default"])
         for name, spec in template.load().get("Parameters", {}).items()
@@ -42,6 +43,10 @@ def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -
         create = creators.get(resource["Type"])
         if create:
             physical[logical_id] = create(logical_id, resolve(resource["Properties"], physical), region)
+    # Queues after the others, dead-letter queues first: a queue's redrive policy names its DLQ's ARN.
+    queues = [(i, r) for i, r in defined.items() if r["Type"] == "AWS::SQS::Queue"]
+    for logical_id, resource in sorted(queues, key=lambda q: "RedrivePolicy" in q[1].get("Properties", {})):
+        _queue(logical_id, resolve(resource.get("Properties", {}), physical), region, physical)
     # Clients after pools: they refer to them.
     for logical_id, resource in defined.items():
         if resource["Type"] == "AWS::Cognito::UserPoolClient":
@@ -50,10 +55,13 @@ def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -
 
 
 def resolve(value: Any, physical: dict[str, str]) -> Any:
-    """`Ref` and `Fn::Sub` of known names, inside resource properties (others are left as they are)."""
+    """`Ref`, `Fn::GetAtt` and `Fn::Sub` of known names, inside resource properties (others are left as
+    they are). An attribute is known as `physical["<logical id>.<attribute>"]`."""
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in physical:
             return physical[value["Ref"]]
+        if set(value) == {"Fn::GetAtt"} and ".".join(map(str, value["Fn::GetAtt"])) in physical:
+            return physical[".".join(map(str, value["Fn::GetAtt"]))]
         if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
             text: str = value["Fn::Sub"]
             for name, resolved in physical.items():
@@ -69,6 +77,21 @@ def _email_identity(logical_id: str, props: dict[str, Any], region: str) -> str:
     address = str(props["EmailIdentity"])
     boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=address)
     return address
+
+
+def _queue(logical_id: str, props: dict[str, Any], region: str, physical: dict[str, str]) -> None:
+    """An SQS queue; `!Ref` gives its URL, `!GetAtt .Arn` and `.QueueName` the others."""
+    sqs = boto3.client("sqs", region_name=region)
+    attributes = {
+        # SQS attributes are text: a policy as JSON, a boolean as JSON's true or false.
+        name: json.dumps(value) if isinstance(value, dict | bool) else str(value)
+        for name, value in props.items()
+        if name in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "SqsManagedSseEnabled")
+    }
+    name = f"{STACK}-{logical_id}"
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    physical.update({logical_id: url, f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": name})
 
 
 def _secret(logical_id: str, props: dict[str, Any], region: str) -> str:

@@ -16,6 +16,7 @@ from moto.server import ThreadedMotoServer
 from billing_portal import aws
 from localrun import demo, openapi, outbox, resources, stand_ins, template
 from localrun.gateway import Gateway, GatewayServer, LocalHandler, Reply, Request, json_reply
+from localrun.queues import QueuePollers
 from localrun.tokens import CognitoTokenVerifier
 
 HOST = "127.0.0.1"
@@ -46,6 +47,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     moto: ThreadedMotoServer | None = None
     server: GatewayServer | None = None
+    pollers: QueuePollers | None = None
     try:
         port = _port(os.environ.get("PORT"))
         # Bound now, listening only once everything is ready: a busy port fails at once, not after loading.
@@ -69,6 +71,8 @@ def main() -> int:
         for (method, path), handler in stand_in_routes.items():
             gateway.add_local_route(method, path, handler)
         gateway.load_functions()
+        pollers = QueuePollers(physical, gateway.invoke, REGION)
+        pollers.start()
         server.gateway = gateway
         server.server_activate()
         print(f"Billing portal API on {base_url}  (OpenAPI: {base_url}/openapi.json)", flush=True)
@@ -78,6 +82,8 @@ def main() -> int:
             f"Auto Pay now: POST {base_url}/_local/schedules/autopay",
             flush=True,
         )
+        for line in pollers.describe():
+            print(f"Queue consumer: {line}", flush=True)
         for line in summary.describe():
             print(line, flush=True)
         print("Press Ctrl-C to stop.", flush=True)
@@ -88,6 +94,8 @@ def main() -> int:
         print(f"Cannot start the local stack: {error}", file=sys.stderr, flush=True)
         return 1
     finally:
+        if pollers is not None:
+            pollers.stop()
         if server is not None:
             server.server_close()
         if moto is not None:

@@ -136,3 +136,26 @@ def schedules(template: dict[str, Any] | None = None) -> list[Schedule]:
                 name = defined[logical_id].code_dir.name
                 found.append(Schedule(name, logical_id, event_name, str(event["Properties"]["Schedule"])))
     return found
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    function: str  # logical id
+    queue: str  # the queue's logical id
+    batch_size: int
+
+
+def queue_sources(template: dict[str, Any] | None = None) -> list[QueueSource]:
+    """The functions an SQS event source mapping feeds, as Lambda polls their queues."""
+    template = template or load()
+    found = []
+    for logical_id, resource in resources(template).items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+                found.append(
+                    QueueSource(logical_id, str(queue), int(event["Properties"].get("BatchSize", 10)))
+                )
+    return found

@@ -335,6 +335,9 @@ def test_policy_templates_are_scoped_to_template_resources(logical_id: str) -> N
             [(name, scope)] = policy.items()
             assert scope, f"{logical_id}: {name} has no scope"
             for value in scope.values():
-                assert isinstance(value, dict) and value.get("Ref") in RESOURCES, (
-                    f"{logical_id}: {name} {scope}"
+                target = (
+                    value.get("Ref") or value.get("Fn::GetAtt", [None])[0]
+                    if isinstance(value, dict)
+                    else None
                 )
+                assert target in RESOURCES, f"{logical_id}: {name} {scope}"

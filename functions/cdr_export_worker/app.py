@@ -1,0 +1,80 @@
+"""Makes the large CDR exports queued by POST /invoices/{id}/cdr-exports, one SQS message an export.
+
+An export whose billed file cannot be read, or whose file cannot be saved, fails with the reason. Anything
+else is raised for that message: it is reported back (partial batch response) and SQS delivers it again;
+on its last delivery the export is marked failed before the message goes to the dead-letter queue."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import BaseModel, ConfigDict
+
+from billing_portal.dynamo import DynamoLedgerStore
+from billing_portal.dynamo_exports import DynamoExports
+from billing_portal.dynamo_users import DynamoUserRecords
+from billing_portal.export_adapters import s3_export_writer
+from billing_portal.exports import ExportService
+from billing_portal.s3_documents import S3Documents
+from billing_portal.settings import FunctionSettings, settings_loader
+
+
+class Settings(FunctionSettings):
+    table_name: str
+    cdr_bucket: str
+    documents_bucket: str
+    export_retention_days: int
+    export_max_receives: int  # the queue's maxReceiveCount: the delivery after which it gives up
+
+
+class ExportMessage(BaseModel):
+    """What POST /invoices/{id}/cdr-exports queues."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str
+    export_id: str
+
+
+settings = settings_loader(Settings)
+logger = Logger()
+# An entire batch failing is reported like a partial one: SQS retries exactly the failed messages.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def service() -> ExportService:
+    config = settings()
+    return ExportService(
+        DynamoLedgerStore(config.table_name),
+        DynamoExports(config.table_name),
+        DynamoUserRecords(config.table_name),
+        S3Documents(config.documents_bucket),
+        s3_export_writer(config.cdr_bucket, config.documents_bucket),
+        config.export_retention_days,
+    )
+
+
+def make_export(record: SQSRecord) -> None:
+    job = ExportMessage.model_validate_json(record.body)
+    exports = service()
+    try:
+        exports.run(job.account_id, job.export_id)
+    except Exception:
+        receives = int(record.attributes.approximate_receive_count)
+        last = receives >= settings().export_max_receives
+        logger.exception(
+            "the export failed; the queue delivers it again" if not last else "the export failed for good",
+            extra={"export_id": job.export_id, "receives": receives},
+        )
+        if last:
+            exports.give_up(job.account_id, job.export_id)
+        raise
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=make_export, processor=processor, context=context
+    )
+    return dict(response)

@@ -1,0 +1,476 @@
+"""The CDR export service's rules, with the engine, the buckets and the queue faked: which invoices can be
+exported, made in the request or queued by size, the requesting user's time zone, links, how an export
+fails and says why, and expiry."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from billing_portal import exports
+from billing_portal.accounts import months_before
+from billing_portal.cdr_export import ExportHeader, ExportSummary
+from billing_portal.errors import Gone, NotFound
+from billing_portal.exports import (
+    BilledCallsMissing,
+    ExportNotSaved,
+    ExportRecord,
+    ExportRequest,
+    ExportService,
+    ExportStatus,
+    ExportView,
+    NoCallsToExport,
+)
+from billing_portal.store import PortalUser
+
+from . import documents
+from .fakes import FakeCdrFiles, FakeLedgerStore, FakeUserRecords
+
+ACCOUNT, OTHER = "acct-exports", "acct-other"
+USER = "ana@erable.example"
+NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+TODAY = NOW.date()
+RETENTION_DAYS = 7
+# documents.invoice: one usage line "Long distance" of 120 calls.
+CALLS, USAGE_CENTS = 120, 2345
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class FakeExports:
+    stored: dict[tuple[str, str], ExportRecord] = field(default_factory=dict)
+    writes: int = 0
+
+    def put_export(self, record: ExportRecord) -> None:
+        self.writes += 1
+        self.stored[(record.account_id, record.id)] = record
+
+    def get_export(self, account_id: str, export_id: str) -> ExportRecord | None:
+        return self.stored.get((account_id, export_id))
+
+
+@dataclass
+class FakeFiles:
+    """The documents bucket: which keys exist, and links that say what they were signed for."""
+
+    keys: set[str] = field(default_factory=set)
+
+    def exists(self, key: str) -> bool:
+        return key in self.keys
+
+    def download_link(self, key: str, filename: str, content_type: str, seconds: int = 300) -> str:
+        return f"https://documents.example/{key}?filename={filename}&type={content_type}&expires={seconds}"
+
+
+@dataclass
+class FakeQueue:
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    broken: bool = False
+
+    def send(self, account_id: str, export_id: str) -> None:
+        if self.broken:
+            raise ConnectionError("the queue is unreachable")
+        self.sent.append((account_id, export_id))
+
+
+@dataclass
+class FakeEngine:
+    """The export engine between the buckets: writes the file and sums the calls it was given."""
+
+    files: FakeFiles
+    rows: int = CALLS
+    cents_by_category: dict[str, int] = field(default_factory=lambda: {"Long distance": USAGE_CENTS})
+    failure: BaseException | None = None
+    calls: list[tuple[str, str, str, ExportHeader]] = field(default_factory=list)
+
+    def __call__(self, cdr_key: str, export_key: str, fmt: str, header: ExportHeader) -> ExportSummary:
+        self.calls.append((cdr_key, export_key, fmt, header))
+        if self.failure is not None:
+            raise self.failure
+        self.files.keys.add(export_key)
+        cents = dict(self.cents_by_category)
+        return ExportSummary(self.rows, sum(cents.values()), cents)
+
+
+class World:
+    def __init__(self) -> None:
+        self.ledger = FakeLedgerStore()
+        self.records = FakeExports()
+        self.users = FakeUserRecords()
+        self.files = FakeFiles()
+        self.queue = FakeQueue()
+        self.engine = FakeEngine(self.files)
+        self.clock = Clock()
+        self.service = ExportService(
+            self.ledger,
+            self.records,
+            self.users,
+            self.files,
+            self.engine,
+            RETENTION_DAYS,
+            queue=self.queue,
+            clock=self.clock,
+        )
+        for account_id in (ACCOUNT, OTHER):
+            assert documents.send(self.ledger, documents.account(account_id)) == "created"
+        self.users.users[(ACCOUNT, USER)] = PortalUser(
+            ACCOUNT, USER, "Ana", "Roy", "America/Vancouver", True, "2026-01-01T00:00:00Z"
+        )
+
+    def invoice(self, invoice_id: str, issued: date, account_id: str = ACCOUNT, calls: bool = True) -> None:
+        key = f"billed/{account_id}/{invoice_id}.csv.gz"
+        document = documents.invoice(
+            account_id, invoice_id, issued, usage="23.45", cdr_key=key if calls else None
+        )
+        assert documents.send(self.ledger, document, FakeCdrFiles({key})) == "posted"
+
+    def request(
+        self, invoice_id: str, fmt: str = "csv", account_id: str = ACCOUNT, username: str = USER
+    ) -> tuple[int, ExportView]:
+        return self.service.request(account_id, username, invoice_id, fmt)
+
+    def record(self, export_id: str, account_id: str = ACCOUNT) -> ExportRecord:
+        found = self.records.get_export(account_id, export_id)
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+# -- made in the request ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [
+        ("csv", "text/csv"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("pdf", "application/pdf"),
+    ],
+)
+def test_a_small_export_is_made_in_the_request_in_the_users_time_zone(
+    world: World, fmt: str, content_type: str
+) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    status, view = world.request("INV-202610", fmt)
+
+    assert (status, view.status, view.row_count) == (201, ExportStatus.READY, CALLS)
+    assert view.filename == f"CDR-INV-202610.{fmt}"
+    assert view.url is not None and f"type={content_type}" in view.url and "expires=300" in view.url
+    assert view.expires_at == "2026-11-22T15:05:00+00:00"
+    [(cdr_key, export_key, written_as, header)] = world.engine.calls
+    assert (cdr_key, written_as) == (f"billed/{ACCOUNT}/INV-202610.csv.gz", fmt)
+    assert export_key == f"exports/{ACCOUNT}/{view.id}.{fmt}"
+    assert header.time_zone == "America/Vancouver", "the requesting user's zone, not the account's"
+    assert (header.invoice_id, header.period_start, header.period_end) == (
+        "INV-202610",
+        "2026-09-01",
+        "2026-09-30",
+    )
+    assert (header.account_name, header.account_number) == ("Érable Télécom Inc.", "100200300")
+    assert world.queue.sent == []
+    record = world.record(view.id)
+    assert (record.status, record.username, record.time_zone) == (
+        ExportStatus.READY,
+        USER,
+        "America/Vancouver",
+    )
+    # The record outlives its file (deleted after the retention days, at the next midnight) a little.
+    assert record.expires_at == epoch(NOW + timedelta(days=RETENTION_DAYS + 2))
+
+
+def test_without_a_user_record_the_accounts_time_zone_is_used(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.request("INV-202610", username="gone@erable.example")
+    [(_, _, _, header)] = world.engine.calls
+    assert header.time_zone == "America/Toronto"
+
+
+def test_each_export_has_an_id_of_its_own(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    ids = {world.request("INV-202610")[1].id for _ in range(3)}
+    assert len(ids) == 3
+    assert all(exports.EXPORT_ID.fullmatch(export_id) for export_id in ids)
+
+
+# -- queued for the worker -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(CALLS, 201), (CALLS - 1, 202)])
+def test_the_call_count_decides_between_the_request_and_the_worker(
+    world: World, monkeypatch: pytest.MonkeyPatch, limit: int, expected: int
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "pdf", limit)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    status, _ = world.request("INV-202610", "pdf")
+    assert status == expected
+    assert len(world.queue.sent) == (expected == 202)
+
+
+def test_a_large_export_is_queued_then_made_by_the_worker(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "xlsx", 100)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    status, view = world.request("INV-202610", "xlsx")
+    assert (status, view.body()) == (202, {"id": view.id, "status": "pending"})
+    assert world.queue.sent == [(ACCOUNT, view.id)]
+    assert world.engine.calls == []
+    assert world.service.status(ACCOUNT, view.id).body() == {"id": view.id, "status": "pending"}
+
+    world.clock.now = NOW + timedelta(minutes=3)
+    made = world.service.run(ACCOUNT, view.id)
+
+    assert made is not None and made.status is ExportStatus.READY
+    assert made.expires_at == epoch(world.clock.now + timedelta(days=RETENTION_DAYS + 2))
+    ready = world.service.status(ACCOUNT, view.id)
+    assert (ready.status, ready.row_count, ready.filename) == (
+        ExportStatus.READY,
+        CALLS,
+        "CDR-INV-202610.xlsx",
+    )
+    assert ready.url is not None and view.id in ready.url
+    assert ready.expires_at == "2026-11-22T15:08:00+00:00"
+
+
+def test_a_message_delivered_twice_makes_the_export_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "csv", 0)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610")
+    world.service.run(ACCOUNT, view.id)
+    again = world.service.run(ACCOUNT, view.id)
+    assert again is not None and again.status is ExportStatus.READY
+    assert len(world.engine.calls) == 1
+
+
+def test_a_message_for_an_export_that_is_not_there_does_nothing(world: World) -> None:
+    assert world.service.run(ACCOUNT, "exp_" + "0" * 20) is None
+    assert world.records.writes == 0
+
+
+def test_each_poll_of_a_ready_export_gets_a_fresh_link(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610")
+    world.clock.now = NOW + timedelta(minutes=30)
+    later = world.service.status(ACCOUNT, view.id)
+    assert later.expires_at == "2026-11-22T15:35:00+00:00"
+
+
+# -- which invoices ----------------------------------------------------------------------------------------
+
+
+def test_six_months_back_is_the_limit(world: World) -> None:
+    oldest = months_before(TODAY, 6)
+    world.invoice("INV-TOO-OLD", oldest - timedelta(days=1))  # posted in date order
+    world.invoice("INV-OLDEST", oldest)
+    assert world.request("INV-OLDEST")[0] == 201
+    with pytest.raises(Gone) as gone:
+        world.request("INV-TOO-OLD")
+    assert "6 months" in gone.value.message
+    assert "billing@net2phone.ca" in gone.value.message and "1-877-498-3772" in gone.value.message
+    assert world.engine.calls[1:] == [], "nothing is read for a refused invoice"
+
+
+def test_what_is_not_the_callers_invoice_is_not_found_alike(world: World) -> None:
+    world.invoice("INV-THEIRS", date(2026, 10, 1), account_id=OTHER)
+    assert (
+        documents.send(world.ledger, documents.payment(ACCOUNT, "PAY-1", date(2026, 10, 5), "10.00"))
+        == "posted"
+    )
+    messages = set()
+    for invoice_id in ("INV-THEIRS", "INV-NONE", "PAY-1", "inv-lower", "../etc", "INV-" + "9" * 60):
+        with pytest.raises(NotFound) as missing:
+            world.request(invoice_id)
+        messages.add(missing.value.message)
+    assert messages == {exports.INVOICE_NOT_FOUND}
+    assert world.records.stored == {}
+
+
+def test_another_accounts_export_is_not_found(world: World) -> None:
+    world.invoice("INV-THEIRS", date(2026, 10, 1), account_id=OTHER)
+    _, theirs = world.request("INV-THEIRS", account_id=OTHER)
+    for export_id in (theirs.id, "exp_" + "0" * 20, "exp_nope", theirs.id.upper()):
+        with pytest.raises(NotFound) as missing:
+            world.service.status(ACCOUNT, export_id)
+        assert missing.value.message == exports.EXPORT_NOT_FOUND
+    assert world.service.status(OTHER, theirs.id).status is ExportStatus.READY
+
+
+def test_an_invoice_without_billed_calls_has_nothing_to_export(world: World) -> None:
+    world.invoice("INV-SEATS-ONLY", date(2026, 10, 1), calls=False)
+    with pytest.raises(NoCallsToExport) as conflict:
+        world.request("INV-SEATS-ONLY")
+    assert (conflict.value.status, conflict.value.message) == (409, exports.NO_CALLS)
+
+
+# -- failures say why --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        (BilledCallsMissing("billed/x.csv.gz"), "could not be found"),
+        (gzip.BadGzipFile("Not a gzipped file"), "could not be read"),
+        (EOFError("Compressed file ended before the end-of-stream marker was reached"), "could not be read"),
+        (ValueError("unexpected CDR columns: ['when']"), "could not be read"),
+        (ExportNotSaved("exports/x.csv"), "could not be saved"),
+    ],
+)
+def test_a_file_that_cannot_be_read_or_written_fails_the_export_with_the_reason(
+    world: World, failure: BaseException, reason: str
+) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.engine.failure = failure
+    status, view = world.request("INV-202610")
+    assert (status, view.status, view.url) == (201, ExportStatus.FAILED, None)
+    assert view.message is not None and reason in view.message
+    assert "billing@net2phone.ca" in view.message
+    assert world.service.status(ACCOUNT, view.id) == view, "polling says the same"
+    assert world.queue.sent == [], "retrying would not help"
+
+
+def test_the_worker_fails_an_unreadable_file_instead_of_retrying_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "csv", 0)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610")
+    world.engine.failure = gzip.BadGzipFile("Not a gzipped file")
+    made = world.service.run(ACCOUNT, view.id)
+    assert made is not None and made.status is ExportStatus.FAILED
+    assert made.message is not None and "could not be read" in made.message
+
+
+@pytest.mark.parametrize(
+    ("rows", "cents", "why"),
+    [
+        (CALLS - 1, {"Long distance": USAGE_CENTS}, "a call missing"),
+        (CALLS, {"Long distance": USAGE_CENTS - 1}, "a cent short"),
+        (CALLS, {"Long distance": USAGE_CENTS - 100, "International": 100}, "another usage line"),
+    ],
+)
+def test_calls_that_do_not_add_up_to_the_invoice_are_not_handed_out(
+    world: World, rows: int, cents: dict[str, int], why: str
+) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.engine.rows, world.engine.cents_by_category = rows, cents
+    _, view = world.request("INV-202610")
+    assert (view.status, view.url) == (ExportStatus.FAILED, None), why
+    assert view.message is not None and "do not add up" in view.message
+
+
+def test_an_unexpected_fault_in_the_request_hands_the_export_to_the_worker(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.engine.failure = TimeoutError("S3 did not answer")
+    status, view = world.request("INV-202610")
+    assert (status, view.status) == (202, ExportStatus.PENDING)
+    assert world.queue.sent == [(ACCOUNT, view.id)]
+
+
+def test_an_unexpected_fault_in_the_worker_is_raised_for_a_retry_then_given_up(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "csv", 0)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610")
+    world.engine.failure = TimeoutError("S3 did not answer")
+    with pytest.raises(TimeoutError):
+        world.service.run(ACCOUNT, view.id)
+    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.PENDING
+
+    world.service.give_up(ACCOUNT, view.id)
+
+    failed = world.service.status(ACCOUNT, view.id)
+    assert (failed.status, failed.message) == (ExportStatus.FAILED, exports.NOT_MADE)
+
+
+def test_giving_up_leaves_an_export_that_was_made_alone(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610")
+    world.service.give_up(ACCOUNT, view.id)
+    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.READY
+
+
+def test_an_export_that_cannot_be_queued_is_not_left_pending(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "csv", 0)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.queue.broken = True
+    with pytest.raises(ConnectionError):
+        world.request("INV-202610")
+    [record] = world.records.stored.values()
+    assert (record.status, record.message) == (ExportStatus.FAILED, exports.NOT_MADE)
+
+
+def test_a_pending_export_whose_worker_never_finished_shows_as_failed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "csv", 0)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610")
+    world.clock.now = NOW + exports.PENDING_LIMIT
+    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.PENDING
+    world.clock.now += timedelta(seconds=1)
+    stale = world.service.status(ACCOUNT, view.id)
+    assert (stale.status, stale.message) == (ExportStatus.FAILED, exports.NOT_MADE)
+
+
+# -- expiry ------------------------------------------------------------------------------------------------
+
+
+def test_an_expired_file_says_so_and_a_new_request_makes_a_new_export(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, first = world.request("INV-202610")
+    world.files.keys.clear()  # the lifecycle rule removed the file
+    expired = world.service.status(ACCOUNT, first.id)
+    assert (expired.status, expired.url) == (ExportStatus.FAILED, None)
+    assert expired.message is not None and f"{RETENTION_DAYS} days" in expired.message
+    assert "Request the export again" in expired.message
+    status, again = world.request("INV-202610")
+    assert (status, again.status) == (201, ExportStatus.READY)
+    assert again.id != first.id
+
+
+def test_past_its_records_time_to_live_an_export_is_expired_whatever_the_bucket_says(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610")
+    # DynamoDB deletes expired items within days, not at once: the record can still be read.
+    world.clock.now = datetime.fromtimestamp(world.record(view.id).expires_at, UTC)
+    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.FAILED
+
+
+# -- the request and the answer ----------------------------------------------------------------------------
+
+
+def test_the_request_takes_one_of_three_formats_and_nothing_else() -> None:
+    assert ExportRequest.model_validate({"format": "xlsx"}).format == "xlsx"
+    for body in ({"format": "xls"}, {"format": "CSV"}, {}, {"format": "csv", "invoice_id": "INV-1"}):
+        with pytest.raises(ValidationError):
+            ExportRequest.model_validate(body)
+
+
+def test_the_answer_leaves_out_what_does_not_apply() -> None:
+    assert ExportView(id="exp_1", status=ExportStatus.PENDING).body() == {"id": "exp_1", "status": "pending"}
+    failed = ExportView(id="exp_1", status=ExportStatus.FAILED, message="Why.")
+    assert failed.body() == {"id": "exp_1", "status": "failed", "message": "Why."}
