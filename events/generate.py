@@ -1,7 +1,9 @@
 """Sample events, one folder per function (`events/<function dir>/<case>.json`): what the billing engine sends
 the ingest function, what the billing team sends the internal restore function, the API Gateway events
 each route delivers, built with `localrun.events.api_event`, the EventBridge schedule's event that
-starts an Auto Pay run, and the SQS event that hands the export worker a large CDR export.
+starts an Auto Pay run, the SQS event that hands the export worker a large CDR export, the SNS events
+that carry SES's bounces and complaints to the feedback function, and batches of the table's stream that
+the notifier reads.
 The API samples are signed in as the sample account's user, so fed after the ingest samples (in file name
 order) they read real data. Regenerate with `.venv/bin/python events/generate.py`; the output is stable.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from billing_portal import cdr
 from billing_portal.cards import Card
 from billing_portal.cdr import BilledCall
+from billing_portal.dynamo import to_item
 from billing_portal.idempotency import HEADER as IDEMPOTENCY_HEADER
 from billing_portal.payments import payment_id_for
 from billing_portal.processor import SIGNATURE_HEADER, Charge, ChargeStatus, callback_body, signature_header
@@ -453,6 +456,180 @@ def restore_user_samples() -> dict[str, dict[str, Any]]:
     return {"restore_user": {"account_id": ACCOUNT_ID, "username": NEW_USER}}
 
 
+SENDER_EMAIL = "billing@example.com"  # the local stack's SenderEmail
+FEEDBACK_TOPIC = f"arn:aws:sns:{REGION}:{AWS_ACCOUNT}:billing-portal-EmailFeedbackTopic-2W3E4R5T6Y7U"
+
+
+def _ses_event(
+    event_type: str, details: dict[str, Any], to: str, subject: str, sent_at: str
+) -> dict[str, Any]:
+    """An SES event as the configuration set's event destination publishes it (SES's message id fixed)."""
+    email_key = uuid.uuid5(uuid.NAMESPACE_URL, f"ses {to} {sent_at}")
+    email_id = f"0101019a{email_key.hex[:8]}-{email_key}-000000"
+    return {
+        "eventType": event_type,
+        event_type.lower(): details,
+        "mail": {
+            "timestamp": sent_at,
+            "source": f"Billing Portal <{SENDER_EMAIL}>",
+            "sourceArn": f"arn:aws:ses:{REGION}:{AWS_ACCOUNT}:identity/{SENDER_EMAIL}",
+            "sendingAccountId": AWS_ACCOUNT,
+            "messageId": email_id,
+            "destination": [to],
+            "headersTruncated": False,
+            "commonHeaders": {"from": [f"Billing Portal <{SENDER_EMAIL}>"], "to": [to], "subject": subject},
+            "tags": {"ses:configuration-set": ["billing-portal-EmailConfigurationSet"]},
+        },
+    }
+
+
+def _sns_event(message: dict[str, Any], published_at: str) -> dict[str, Any]:
+    """The event Lambda delivers to a function subscribed to the feedback topic: one message a record."""
+    message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sns {published_at}"))
+    subscription = f"{FEEDBACK_TOPIC}:{uuid.uuid5(uuid.NAMESPACE_URL, 'EmailFeedbackFunction subscription')}"
+    sns_host = f"https://sns.{REGION}.amazonaws.com"
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription,
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": message_id,
+                    "TopicArn": FEEDBACK_TOPIC,
+                    "Subject": None,
+                    "Message": json.dumps(message),
+                    "Timestamp": published_at,
+                    "SignatureVersion": "1",
+                    "Signature": "EXAMPLEsignature==",
+                    "SigningCertUrl": f"{sns_host}/SimpleNotificationService-EXAMPLE.pem",
+                    "UnsubscribeUrl": f"{sns_host}/?Action=Unsubscribe&SubscriptionArn={subscription}",
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }
+
+
+def email_feedback_samples() -> dict[str, dict[str, Any]]:
+    """SES's bounce and complaint events about billing emails, delivered through the feedback topic: a
+    permanent bounce and a complaint (their addresses are suppressed) and a transient bounce (not)."""
+    subject = "Payment received: Érable Télécom Inc."
+    sent_at = "2026-11-02T15:04:07.120Z"
+    permanent = {
+        "bounceType": "Permanent",
+        "bounceSubType": "General",
+        "bouncedRecipients": [
+            {
+                "emailAddress": f"Luc Bouchard <{NEW_USER}>",
+                "action": "failed",
+                "status": "5.1.1",
+                "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+            }
+        ],
+        "timestamp": "2026-11-02T15:04:09.482Z",
+        "feedbackId": "0101019a3f2e1d0c-5b6a7988-8f7e-4d6c-b5a4-93827160f5e4-000000",
+        "reportingMTA": "dsn; a8-30.smtp-out.amazonses.com",
+    }
+    transient = {
+        "bounceType": "Transient",
+        "bounceSubType": "MailboxFull",
+        "bouncedRecipients": [
+            {
+                "emailAddress": USERNAME,
+                "action": "failed",
+                "status": "4.2.2",
+                "diagnosticCode": "smtp; 452 4.2.2 mailbox full",
+            }
+        ],
+        "timestamp": "2026-11-02T15:04:10.007Z",
+        "feedbackId": "0101019a3f2e1d0c-7c8b9a01-2d3e-4f50-a617-28394a5b6c7d-000000",
+        "reportingMTA": "dsn; a8-31.smtp-out.amazonses.com",
+    }
+    complaint = {
+        "complainedRecipients": [{"emailAddress": NEW_USER}],
+        "timestamp": "2026-11-03T13:22:51.000Z",
+        "feedbackId": "0101019a41c8b7a6-1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6-000000",
+        "userAgent": "Yahoo!-Mail-Feedback/2.0",
+        "complaintFeedbackType": "abuse",
+        "arrivalDate": "2026-11-03T13:22:48.000Z",
+    }
+    return {
+        "permanent_bounce": _sns_event(
+            _ses_event("Bounce", permanent, NEW_USER, subject, sent_at), "2026-11-02T15:04:09.611Z"
+        ),
+        "transient_bounce": _sns_event(
+            _ses_event("Bounce", transient, USERNAME, subject, sent_at), "2026-11-02T15:04:10.152Z"
+        ),
+        "complaint": _sns_event(
+            _ses_event("Complaint", complaint, NEW_USER, subject, sent_at), "2026-11-03T13:22:51.340Z"
+        ),
+    }
+
+
+PORTAL_STREAM = (
+    f"arn:aws:dynamodb:{REGION}:{AWS_ACCOUNT}:table/billing-portal-PortalTable/stream/2026-11-01T00:00:00.000"
+)
+
+
+def _stream_record(
+    keys: dict[str, str], new: dict[str, Any], old: dict[str, Any], sequence: int, at_epoch: int
+) -> dict[str, Any]:
+    """An item's change as Lambda delivers it from the table's stream (NEW_AND_OLD_IMAGES)."""
+    return {
+        "eventID": hashlib.sha256(f"{keys}{sequence}".encode()).hexdigest()[:32],
+        "eventName": "MODIFY",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": {
+            "ApproximateCreationDateTime": at_epoch,
+            "Keys": to_item(keys),
+            "NewImage": to_item({**keys, **new}),
+            "OldImage": to_item({**keys, **old}),
+            "SequenceNumber": str(sequence),
+            "SizeBytes": len(json.dumps([keys, new, old])),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+        "eventSourceARN": PORTAL_STREAM,
+    }
+
+
+def notifier_samples() -> dict[str, dict[str, Any]]:
+    """Batches of the table's stream, as the notifier's event source mapping delivers them: the sample
+    payment turning approved (its confirmation), and the sample new user marked invited ("user added")."""
+    at = REQUEST_TIME_EPOCH // 1000
+    keys = {"PK": f"ACCOUNT#{ACCOUNT_ID}", "SK": f"PAYMENT#{PAYMENT_ID}"}
+    brand, last4, _ = TEST_TOKENS["tok_visa"]
+    exp_month, exp_year = TEST_EXPIRY
+    processing = {
+        "id": PAYMENT_ID,
+        "account_id": ACCOUNT_ID,
+        "amount_cents": 10000,
+        "status": "processing",
+        "created_at": "2026-11-02T15:04:05.000+00:00",
+        "card": {"brand": brand, "last4": last4, "exp_month": exp_month, "exp_year": exp_year},
+        "charge_id": "ch_sample_approved",
+    }
+    approved = {**processing, "status": "approved", "settled_at": "2026-11-02T15:04:06.000+00:00"}
+    user_keys = {"PK": f"ACCOUNT#{ACCOUNT_ID}", "SK": f"USER#{NEW_USER}"}
+    user = {
+        "account_id": ACCOUNT_ID,
+        "username": NEW_USER,
+        "first_name": "Luc",
+        "last_name": "Bouchard",
+        "time_zone": "America/Montreal",
+        "notifications_enabled": True,
+        "created_at": "2026-11-02T15:04:05.000+00:00",
+    }
+    invited = {**user, "invited_at": "2026-11-02T15:04:06.000+00:00"}
+    return {
+        "payment_approved": {"Records": [_stream_record(keys, approved, processing, 4100000000001, at)]},
+        "user_added": {"Records": [_stream_record(user_keys, invited, user, 4100000000002, at + 1)]},
+    }
+
+
 def samples() -> dict[Path, dict[str, Any]]:
     """Every sample by its file."""
     found = {EVENTS_DIR / "ingest" / f"{case}.json": event for case, event in ingest_samples().items()}
@@ -462,6 +639,10 @@ def samples() -> dict[Path, dict[str, Any]]:
         found[EVENTS_DIR / "autopay" / f"{case}.json"] = event
     for case, event in export_worker_samples().items():
         found[EVENTS_DIR / "cdr_export_worker" / f"{case}.json"] = event
+    for case, event in email_feedback_samples().items():
+        found[EVENTS_DIR / "email_feedback" / f"{case}.json"] = event
+    for case, event in notifier_samples().items():
+        found[EVENTS_DIR / "notifier" / f"{case}.json"] = event
     for directory, cases in api_samples().items():
         found.update({EVENTS_DIR / directory / f"{case}.json": event for case, event in cases.items()})
     return found

@@ -38,11 +38,17 @@ def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -
         "AWS::Cognito::UserPool": _user_pool,
         "AWS::SES::EmailIdentity": _email_identity,
         "AWS::SecretsManager::Secret": _secret,
+        "AWS::SES::ConfigurationSet": _configuration_set,
+        "AWS::SNS::Topic": _topic,
     }
     for logical_id, resource in defined.items():
         create = creators.get(resource["Type"])
         if create:
-            physical[logical_id] = create(logical_id, resolve(resource["Properties"], physical), region)
+            physical[logical_id] = create(
+                logical_id, resolve(resource.get("Properties", {}), physical), region
+            )
+        if resource["Type"] == "AWS::DynamoDB::Table" and "StreamSpecification" in resource["Properties"]:
+            physical[f"{logical_id}.StreamArn"] = _latest_stream_arn(physical[logical_id], region)
     # Queues after the others, dead-letter queues first: a queue's redrive policy names its DLQ's ARN.
     queues = [(i, r) for i, r in defined.items() if r["Type"] == "AWS::SQS::Queue"]
     for logical_id, resource in sorted(queues, key=lambda q: "RedrivePolicy" in q[1].get("Properties", {})):
@@ -77,6 +83,24 @@ def _email_identity(logical_id: str, props: dict[str, Any], region: str) -> str:
     address = str(props["EmailIdentity"])
     boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=address)
     return address
+
+
+def _configuration_set(logical_id: str, props: dict[str, Any], region: str) -> str:
+    """An SES configuration set (its event destinations are not made: moto publishes no feedback)."""
+    name = f"{STACK}-{logical_id}"
+    boto3.client("ses", region_name=region).create_configuration_set(ConfigurationSet={"Name": name})
+    return name
+
+
+def _topic(logical_id: str, props: dict[str, Any], region: str) -> str:
+    """An SNS topic; `!Ref` gives its ARN."""
+    created = boto3.client("sns", region_name=region).create_topic(Name=f"{STACK}-{logical_id}")
+    return str(created["TopicArn"])
+
+
+def _latest_stream_arn(table_name: str, region: str) -> str:
+    described = boto3.client("dynamodb", region_name=region).describe_table(TableName=table_name)
+    return str(described["Table"]["LatestStreamArn"])
 
 
 def _queue(logical_id: str, props: dict[str, Any], region: str, physical: dict[str, str]) -> None:

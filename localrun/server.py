@@ -17,11 +17,14 @@ from billing_portal import aws
 from localrun import demo, openapi, outbox, resources, stand_ins, template
 from localrun.gateway import Gateway, GatewayServer, LocalHandler, Reply, Request, json_reply
 from localrun.queues import QueuePollers
+from localrun.streams import StreamFeeder
 from localrun.tokens import CognitoTokenVerifier
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 REGION = resources.REGION
+# The pause before a failed stream batch is retried, so that a failing notifier does not spin.
+STREAM_RETRY_DELAY_SECONDS = 1.0
 # moto keys its data by the access key's account; these map to its default account, which the outbox
 # reads. The local stack never talks to AWS, so nobody's real credentials are needed or used.
 FAKE_CREDENTIALS = {
@@ -48,6 +51,7 @@ def main() -> int:
     moto: ThreadedMotoServer | None = None
     server: GatewayServer | None = None
     pollers: QueuePollers | None = None
+    feeder: StreamFeeder | None = None
     try:
         port = _port(os.environ.get("PORT"))
         # Bound now, listening only once everything is ready: a busy port fails at once, not after loading.
@@ -67,12 +71,18 @@ def main() -> int:
         stand_in_routes = {
             **stand_ins.processor_routes(base_url),
             **stand_ins.schedule_routes(gateway.invoke),
+            **stand_ins.internal_function_routes(gateway.invoke),
         }
         for (method, path), handler in stand_in_routes.items():
             gateway.add_local_route(method, path, handler)
         gateway.load_functions()
         pollers = QueuePollers(physical, gateway.invoke, REGION)
         pollers.start()
+        # Made after the demo data is loaded: the stream mappings start at LATEST, as when deployed.
+        feeder = StreamFeeder(
+            physical, gateway.invoke, REGION, retry_delay_seconds=STREAM_RETRY_DELAY_SECONDS
+        )
+        feeder.start()
         server.gateway = gateway
         server.server_activate()
         print(f"Billing portal API on {base_url}  (OpenAPI: {base_url}/openapi.json)", flush=True)
@@ -84,6 +94,8 @@ def main() -> int:
         )
         for line in pollers.describe():
             print(f"Queue consumer: {line}", flush=True)
+        for line in feeder.describe():
+            print(f"Stream consumer: {line}", flush=True)
         for line in summary.describe():
             print(line, flush=True)
         print("Press Ctrl-C to stop.", flush=True)
@@ -94,6 +106,8 @@ def main() -> int:
         print(f"Cannot start the local stack: {error}", file=sys.stderr, flush=True)
         return 1
     finally:
+        if feeder is not None:
+            feeder.stop()
         if pollers is not None:
             pollers.stop()
         if server is not None:

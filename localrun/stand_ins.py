@@ -133,3 +133,25 @@ def schedule_routes(invoke: Invoke) -> dict[tuple[str, str], LocalHandler]:
         return json_reply(200, result)
 
     return {("POST", "/_local/schedules/{name}"): run}
+
+
+def internal_function_routes(invoke: Invoke) -> dict[tuple[str, str], LocalHandler]:
+    """POST /_local/functions/<name>: invoke an internal function (no API route, no trigger: `ingest`,
+    `restore_user`) with the request body as its event, as the billing engine or the billing team do
+    with `aws lambda invoke`; answers what the function returned."""
+    by_name = {
+        function.code_dir.name: logical_id for logical_id, function in template.internal_functions().items()
+    }
+
+    def run(request: Request) -> Reply:
+        logical_id = by_name.get(request.path_parameters.get("name", ""))
+        if logical_id is None:
+            known = ", ".join(sorted(by_name))
+            return error_reply(404, f"There is no such internal function; they are: {known}.", "not_found")
+        try:
+            event = request.json() if request.body else {}
+        except ValueError:
+            return error_reply(400, "The request body is not valid JSON.", "bad_request")
+        return json_reply(200, invoke(logical_id, event))
+
+    return {("POST", "/_local/functions/{name}"): run}

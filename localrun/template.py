@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -159,3 +160,91 @@ def queue_sources(template: dict[str, Any] | None = None) -> list[QueueSource]:
                     QueueSource(logical_id, str(queue), int(event["Properties"].get("BatchSize", 10)))
                 )
     return found
+
+
+def internal_functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
+    """The functions nothing in the template invokes: callers with IAM rights invoke them directly."""
+    template = template or load()
+    defined = functions(template)
+    return {
+        logical_id: function
+        for logical_id, function in defined.items()
+        if not resources(template)[logical_id]["Properties"].get("Events")
+    }
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """A DynamoDB stream event source mapping (a `DynamoDB` event of a function), as the template sets it."""
+
+    function: str  # logical id
+    table: str  # logical id of the table whose stream is read
+    starting_position: str  # LATEST or TRIM_HORIZON
+    batch_size: int
+    maximum_batching_window_seconds: int
+    report_batch_item_failures: bool  # FunctionResponseTypes has ReportBatchItemFailures
+    bisect_batch_on_function_error: bool
+    maximum_retry_attempts: int  # -1: until the records expire
+    maximum_record_age_seconds: int  # -1: until the records expire
+    on_failure: str | None  # logical id of the OnFailure destination (an SQS queue)
+    on_failure_type: str | None  # SQS, SNS, ...
+    filter_patterns: tuple[dict[str, Any], ...]  # FilterCriteria's patterns, parsed; none: every record
+    enabled: bool
+
+
+def stream_sources(template: dict[str, Any] | None = None) -> list[StreamSource]:
+    """The functions a DynamoDB stream event source mapping feeds, with the mapping's settings (Lambda's
+    defaults where the template leaves one out)."""
+    template = template or load()
+    found = []
+    for logical_id, resource in resources(template).items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event_name, event in resource["Properties"].get("Events", {}).items():
+            if event["Type"] != "DynamoDB":
+                continue
+            props = event["Properties"]
+            where = f"{logical_id}.Events.{event_name}"
+            on_failure = props.get("DestinationConfig", {}).get("OnFailure")
+            found.append(
+                StreamSource(
+                    function=logical_id,
+                    table=_get_att_resource(props["Stream"], "StreamArn", f"{where}.Stream"),
+                    starting_position=str(props["StartingPosition"]),
+                    batch_size=int(props.get("BatchSize", 100)),
+                    maximum_batching_window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in props.get("FunctionResponseTypes", []),
+                    bisect_batch_on_function_error=bool(props.get("BisectBatchOnFunctionError", False)),
+                    maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                    maximum_record_age_seconds=int(props.get("MaximumRecordAgeInSeconds", -1)),
+                    on_failure=None
+                    if on_failure is None
+                    else _get_att_resource(on_failure["Destination"], "Arn", f"{where}.DestinationConfig"),
+                    on_failure_type=None if on_failure is None else str(on_failure.get("Type", "SQS")),
+                    filter_patterns=tuple(
+                        _filter_pattern(entry["Pattern"], f"{where}.FilterCriteria")
+                        for entry in props.get("FilterCriteria", {}).get("Filters", [])
+                    ),
+                    enabled=bool(props.get("Enabled", True)),
+                )
+            )
+    return found
+
+
+def _get_att_resource(value: Any, attribute: str, where: str) -> str:
+    """`!GetAtt Resource.<attribute>` -> Resource; the local stack resolves nothing else."""
+    target = value.get("Fn::GetAtt") if isinstance(value, dict) else None
+    if not isinstance(target, list) or len(target) != 2 or target[1] != attribute:
+        raise ValueError(f"{where}: expected !GetAtt <resource>.{attribute}, found {value!r}")
+    return str(target[0])
+
+
+def _filter_pattern(text: Any, where: str) -> dict[str, Any]:
+    try:
+        pattern = json.loads(text) if isinstance(text, str) else None
+    except ValueError as error:
+        raise ValueError(f"{where}: a filter pattern is not valid JSON ({error}): {text!r}") from None
+    if not isinstance(pattern, dict):
+        raise ValueError(f"{where}: a filter pattern must be a JSON object, found {text!r}")
+    return pattern

@@ -79,7 +79,10 @@ def _all_items(physical: dict[str, str]) -> str:
         if resource["Type"] == "AWS::DynamoDB::Table":
             for page in dynamodb.get_paginator("scan").paginate(TableName=physical[logical_id]):
                 items.extend(page["Items"])
-    return json.dumps(items)
+    # Binary attributes as their bytes' text, so that a card number stored as bytes is found too.
+    return json.dumps(
+        items, default=lambda value: value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    )
 
 
 def _reset_function_settings() -> None:

@@ -7,12 +7,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from billing_portal.payment_setup import ChargingSettings, payment_service
+from billing_portal.payment_setup import PaymentSettings, payment_service
 from billing_portal.settings import settings_loader
 
 
-class Settings(ChargingSettings):
-    pass
+class Settings(PaymentSettings):
+    """The table and the card processor: the users hear of the run's outcomes from the notifier."""
 
 
 settings = settings_loader(Settings)

@@ -17,6 +17,7 @@ class Settings(FunctionSettings):
     user_pool_id: str
     sender_email: str
     portal_url: str
+    ses_configuration_set: str
 
 
 class ForgotPasswordRequest(BaseModel):
@@ -49,7 +50,7 @@ def reset_service() -> PasswordReset:
         DynamoUserRecords(config.table_name),
         CognitoDirectory(config.user_pool_id),
         DynamoResetCodes(config.table_name),
-        SesMailer(config.sender_email),
+        SesMailer(config.sender_email, config.ses_configuration_set),
         config.portal_url,
     )
 

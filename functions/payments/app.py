@@ -7,12 +7,12 @@ from typing import Any
 from billing_portal.http import PortalResolver, handle
 from billing_portal.idempotency import HEADER as IDEMPOTENCY_HEADER
 from billing_portal.idempotency import IdempotentOperation, idempotency_key
-from billing_portal.payment_setup import ChargingSettings, payment_service
+from billing_portal.payment_setup import PaymentSettings, payment_service
 from billing_portal.payments import PaymentRequest, PaymentService, PaymentView
 from billing_portal.settings import settings_loader
 
 
-class Settings(ChargingSettings):
+class Settings(PaymentSettings):
     idempotency_table_name: str
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from billing_portal import aws
 from billing_portal.dynamo_payments import DynamoPayments
 from billing_portal.http import PortalResolver, handle
-from billing_portal.payment_setup import ChargingSettings, payment_service
+from billing_portal.payment_setup import PaymentSettings, payment_service
 from billing_portal.payment_store import PaymentStatus
 from billing_portal.processor import (
     CALLBACK_TOLERANCE_SECONDS,
@@ -26,7 +26,7 @@ from billing_portal.settings import settings_loader
 SECRET_CACHE_SECONDS = 300  # a rotated secret is picked up within five minutes
 
 
-class Settings(ChargingSettings):
+class Settings(PaymentSettings):
     webhook_secret_arn: str
 
 

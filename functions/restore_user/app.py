@@ -19,6 +19,7 @@ class Settings(FunctionSettings):
     user_pool_id: str
     sender_email: str
     portal_url: str
+    ses_configuration_set: str
 
 
 class RestoreRequest(BaseModel):
@@ -39,7 +40,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         service = UserService(
             DynamoUserRecords(config.table_name),
             CognitoDirectory(config.user_pool_id),
-            SesMailer(config.sender_email),
+            SesMailer(config.sender_email, config.ses_configuration_set),
             config.portal_url,
         )
         restored = service.restore(request.account_id, request.username)

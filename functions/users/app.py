@@ -17,6 +17,7 @@ class Settings(FunctionSettings):
     user_pool_id: str
     sender_email: str
     portal_url: str
+    ses_configuration_set: str
 
 
 settings = settings_loader(Settings)
@@ -28,7 +29,7 @@ def service() -> UserService:
     return UserService(
         DynamoUserRecords(config.table_name),
         CognitoDirectory(config.user_pool_id),
-        SesMailer(config.sender_email),
+        SesMailer(config.sender_email, config.ses_configuration_set),
         config.portal_url,
     )
 

@@ -3,6 +3,7 @@ every function given exactly the settings it reads, and the resources configured
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -341,3 +342,64 @@ def test_policy_templates_are_scoped_to_template_resources(logical_id: str) -> N
                     else None
                 )
                 assert target in RESOURCES, f"{logical_id}: {name} {scope}"
+
+
+# -- billing notifications -------------------------------------------------------------------------------
+
+
+def notifier_mapping() -> dict[str, Any]:
+    [event] = properties("NotifierFunction")["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    mapping: dict[str, Any] = event["Properties"]
+    return mapping
+
+
+def test_the_notifier_reads_the_tables_stream_and_one_bad_record_never_blocks_the_rest() -> None:
+    mapping = notifier_mapping()
+    assert mapping["Stream"] == {"Fn::GetAtt": ["PortalTable", "StreamArn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 86400  # the stream keeps records a day
+    destination = mapping["DestinationConfig"]["OnFailure"]
+    assert destination == {"Type": "SQS", "Destination": {"Fn::GetAtt": ["NotifierDeadLetterQueue", "Arn"]}}
+
+
+def test_only_the_changes_that_can_become_emails_invoke_the_notifier() -> None:
+    patterns = [json.loads(f["Pattern"]) for f in notifier_mapping()["FilterCriteria"]["Filters"]]
+    sort_keys = [pattern["dynamodb"]["Keys"]["SK"]["S"][0] for pattern in patterns]
+    assert sort_keys == [{"prefix": "TXN#"}, {"prefix": "USER#"}, "USERNAME", {"prefix": "PAYMENT#"}]
+
+
+def test_the_notifiers_dead_letter_queue_keeps_two_weeks_and_raises_an_alarm() -> None:
+    assert properties("NotifierDeadLetterQueue")["MessageRetentionPeriod"] == 1209600
+    alarms = [
+        alarm["Properties"]
+        for alarm in of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("Dimensions")
+        == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["NotifierDeadLetterQueue", "QueueName"]}}]
+    ]
+    [alarm] = alarms
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_every_email_goes_through_the_configuration_set_that_reports_bounces_and_complaints() -> None:
+    senders = {logical_id for logical_id in FUNCTIONS if "SENDER_EMAIL" in FUNCTIONS[logical_id].environment}
+    assert senders == {"NotifierFunction", "UsersFunction", "PasswordResetFunction", "RestoreUserFunction"}
+    for logical_id in senders:
+        assert FUNCTIONS[logical_id].environment["SES_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}
+    destination = properties("EmailFeedbackDestination")
+    assert destination["ConfigurationSetName"] == {"Ref": "EmailConfigurationSet"}
+    events = destination["EventDestination"]
+    assert sorted(events["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert events["SnsDestination"]["TopicARN"] == {"Ref": "EmailFeedbackTopic"}
+    [feedback] = properties("EmailFeedbackFunction")["Events"].values()
+    assert feedback == {"Type": "SNS", "Properties": {"Topic": {"Ref": "EmailFeedbackTopic"}}}
+
+
+def test_the_payment_functions_send_no_email_themselves() -> None:
+    for logical_id in ("PaymentsFunction", "ProcessorWebhookFunction", "AutopayFunction"):
+        assert "SENDER_EMAIL" not in FUNCTIONS[logical_id].environment
+        assert "ses:SendRawEmail" not in str(policies(logical_id))

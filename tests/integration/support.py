@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from billing_portal.accounts import utc_today
-from localrun import events, functions, template
+from localrun import events, functions, outbox, template
+from localrun.streams import StreamFeeder
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,31 @@ class Caller:
 
 def _context(name: str) -> functions.LambdaContext:
     return functions.LambdaContext(name, str(uuid.uuid4()))
+
+
+def invoke(logical_id: str, event: Any) -> Any:
+    """Invoke a function directly, as Lambda does for an event source or an IAM caller."""
+    return functions.handler(logical_id)(event, _context(logical_id))
+
+
+def notifier_stream(physical: dict[str, str]) -> StreamFeeder:
+    """The notifier's event source mapping over the table's stream, from now on (as deployed: LATEST).
+    `drain()` delivers what was written since."""
+    return StreamFeeder(physical, invoke, "ca-central-1")
+
+
+_NOTIFIER_STREAMS: dict[str, StreamFeeder] = {}  # by stream ARN: one per test's table
+
+
+def emails_sent(physical: dict[str, str]) -> list[dict[str, Any]]:
+    """Every email SES took so far, once the notifier has read the table's stream up to now. The first call
+    of a test starts the reading there, as a mapping created at that moment would."""
+    arn = physical["PortalTable.StreamArn"]
+    if arn in _NOTIFIER_STREAMS:
+        _NOTIFIER_STREAMS[arn].drain()
+    else:
+        _NOTIFIER_STREAMS[arn] = notifier_stream(physical)
+    return outbox.items()
 
 
 # -- the billing engine's side --------------------------------------------------------------------------

@@ -22,14 +22,14 @@ from moto.core.botocore_stubber import BotocoreStubber
 from billing_portal.dynamo_users import DynamoUserRecords
 from billing_portal.idempotency import IdempotentOperation
 from billing_portal.money import format_cents, parse_amount
-from billing_portal.payment_setup import ChargingSettings, payment_service
+from billing_portal.payment_setup import PaymentSettings, payment_service
 from billing_portal.payments import PaymentRequest
 from billing_portal.sandbox_processor import SandboxProcessor
 from billing_portal.settings import load_settings
 from billing_portal.store import PortalUser
-from localrun import functions, outbox
+from localrun import functions
 
-from .support import Caller, account_doc, call, days_ago, invoice_doc, posted
+from .support import Caller, account_doc, call, days_ago, emails_sent, invoice_doc, posted
 
 THREADS = 20
 ERABLE = Caller("acct-erable", "zoe@erable.example")  # billing notifications on
@@ -82,7 +82,7 @@ Submit = Callable[[str, dict[str, Any]], dict[str, Any]]
 def payment_function(idempotency_table: str) -> Submit:
     """One execution environment's POST /payments for Erable: the payment service, run once per account
     and Idempotency-Key, as functions/payments/app.py builds it."""
-    service = payment_service(load_settings(ChargingSettings))
+    service = payment_service(load_settings(PaymentSettings))
 
     def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return service.pay(account_id, key, PaymentRequest.model_validate(request)).model_dump(mode="json")
@@ -127,15 +127,15 @@ def payment_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def confirmations_to(address: str, count_before: int) -> list[dict[str, Any]]:
-    return [mail for mail in outbox.items()[count_before:] if address in mail["to"]]
+def confirmations_to(aws: dict[str, str], address: str, count_before: int) -> list[dict[str, Any]]:
+    return [mail for mail in emails_sent(aws)[count_before:] if address in mail["to"]]
 
 
 def test_twenty_submissions_of_one_key_get_one_answer_and_pay_once(
     one_request_at_a_time: dict[str, str], card_id: str
 ) -> None:
     aws = one_request_at_a_time
-    owed, mails = balance_cents(), len(outbox.items())
+    owed, mails = balance_cents(), len(emails_sent(aws))
     key, body = str(uuid.uuid4()), request_body(amount="25.00", payment_method_id=card_id)
     environments = [payment_function(aws["IdempotencyTable"]) for _ in range(THREADS)]
 
@@ -149,15 +149,15 @@ def test_twenty_submissions_of_one_key_get_one_answer_and_pay_once(
     assert balance_cents() == owed - 25_00
     charges = SandboxProcessor(aws["PortalTable"]).charges()
     assert [(c["amount_cents"], c["metadata"]["payment_id"]) for c in charges] == [(25_00, payment["id"])]
-    assert len(confirmations_to(ERABLE.username, mails)) == 1
-    assert confirmations_to(QUIET.username, mails) == []
+    assert len(confirmations_to(aws, ERABLE.username, mails)) == 1
+    assert confirmations_to(aws, QUIET.username, mails) == []
 
 
 def test_twenty_payments_at_once_are_all_posted_and_move_the_balance_by_their_sum(
     one_request_at_a_time: dict[str, str], card_id: str
 ) -> None:
     aws = one_request_at_a_time
-    owed, mails = balance_cents(), len(outbox.items())
+    owed, mails = balance_cents(), len(emails_sent(aws))
     amounts = [(number + 1) * 100 for number in range(THREADS)]  # 1.00 to 20.00
     requests = [
         (str(uuid.uuid4()), request_body(amount=format_cents(cents), payment_method_id=card_id))
@@ -182,4 +182,4 @@ def test_twenty_payments_at_once_are_all_posted_and_move_the_balance_by_their_su
     steps = [parse_amount(row["credit"]) for row in oldest_first]
     assert balances == [owed - sum(steps[: i + 1]) for i in range(THREADS)]
     assert len(SandboxProcessor(aws["PortalTable"]).charges()) == THREADS
-    assert len(confirmations_to(ERABLE.username, mails)) == THREADS
+    assert len(confirmations_to(aws, ERABLE.username, mails)) == THREADS

@@ -7,15 +7,18 @@ once and for all; the user pool, the mailer and the reset codes behave as Cognit
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from billing_portal.cards import Card
 from billing_portal.emails import Email
 from billing_portal.errors import ConcurrentUpdate
 from billing_portal.ledger import EntryType, HistoryRow, Posting, invoice_status
+from billing_portal.mailer import MailNotSent
+from billing_portal.notice_log import Claim
+from billing_portal.notifications import Change
 from billing_portal.password_reset import MAX_ATTEMPTS, IssuedCode
 from billing_portal.payment_store import AUTOPAY_METHOD_IN_USE, AutopayMethodInUse, PaymentRecord, SavedMethod
 from billing_portal.processor import (
@@ -44,10 +47,38 @@ def stored(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+class Clock:
+    """A settable `now`: what time the services under test think it is."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class FakeStream:
+    """The table's stream: the item changes the fakes below record as the adapters' writes would cause them
+    (history rows written, payment records saved, users marked invited, usernames tombstoned), in order."""
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.changes: list[Change] = []
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def record(
+        self, event: str, pk: str, sk: str, new: dict[str, Any] | None, old: dict[str, Any] | None
+    ) -> None:
+        def image(values: dict[str, Any] | None) -> dict[str, Any] | None:
+            return {"PK": pk, "SK": sk, **stored(values)} if values is not None else None
+
+        self.changes.append(Change(event, {"PK": pk, "SK": sk}, image(new), image(old), self.clock()))
+
+
 class FakeLedgerStore:
     """`billing_portal.store.LedgerStore` in memory, for one process."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: FakeStream | None = None) -> None:
+        self.stream = stream
         self.accounts: dict[str, Account] = {}
         self.rows: dict[str, dict[str, HistoryRow]] = {}  # account id -> sort key -> row
         self.documents: dict[str, dict[str, dict[str, Any]]] = {}  # account id -> document id -> document
@@ -130,6 +161,11 @@ class FakeLedgerStore:
         docs.update(touched)
         docs.update(new_docs)
         self.commits += 1
+        if self.stream is not None:
+            for key, row in new_rows.items():
+                self.stream.record(
+                    "INSERT", f"ACCOUNT#{account_id}", key, {**asdict(row), "type": row.type.value}, None
+                )
 
     # -- reads ----------------------------------------------------------------------------------------
 
@@ -181,9 +217,11 @@ class FakeUserRecords:
     once and for all (a deleted one stays taken), the claim and the user are written together, a release
     only undoes an active claim of the same account, a restore only a deleted one of the same account."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: FakeStream | None = None) -> None:
+        self.stream = stream
         self.users: dict[tuple[str, str], PortalUser] = {}
         self.claims: dict[str, UsernameClaim] = {}
+        self.invited: dict[tuple[str, str], str] = {}  # (account, username) -> when the invitation went out
         # Called with the user just before a claim is checked: lets a test slip in a rival create.
         self.before_claim: Callable[[PortalUser], None] | None = None
 
@@ -209,6 +247,18 @@ class FakeUserRecords:
         del self.claims[user.username]
         self.users.pop((user.account_id, user.username), None)
 
+    def mark_invited(self, account_id: str, username: str, at: str) -> None:
+        user = self.users.get((account_id, username))
+        if user is None:
+            return
+        before = self.invited.get((account_id, username))
+        self.invited[(account_id, username)] = at
+        if self.stream is not None:
+            old = {**asdict(user), "invited_at": before}
+            self.stream.record(
+                "MODIFY", f"ACCOUNT#{account_id}", f"USER#{username}", {**old, "invited_at": at}, old
+            )
+
     def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None:
         user = self.users.get((account_id, username))
         if user is None:
@@ -225,6 +275,11 @@ class FakeUserRecords:
             user.username, user.account_id, deleted=True, snapshot=stored(asdict(user))
         )
         self.users.pop((user.account_id, user.username), None)
+        self.invited.pop((user.account_id, user.username), None)
+        if self.stream is not None:
+            active = {"username": user.username, "account_id": user.account_id, "status": "active"}
+            deleted = {**active, "status": "deleted", "deleted_at": deleted_at, "snapshot": asdict(user)}
+            self.stream.record("MODIFY", f"USERNAME#{user.username}", "USERNAME", deleted, active)
 
     def restore(self, user: PortalUser) -> None:
         claim = self.claims.get(user.username)
@@ -300,15 +355,25 @@ class FakeDirectory:
 
 
 class FakeMailer:
-    """`billing_portal.mailer.Mailer`: keeps what it sends; `failing` makes the next sends raise."""
+    """`billing_portal.mailer.Mailer`: keeps what it sends; `failing` makes every send raise, `refusals`
+    makes the next sends raise one after the other, and `refuse_to` every send to those addresses."""
 
     def __init__(self) -> None:
         self.sent: list[Email] = []
         self.failing: Exception | None = None
+        self.refusals: list[Exception] = []
+        self.refuse_to: dict[str, Exception] = {}
+        self.attempts = 0
 
     def send(self, email: Email) -> str:
+        self.attempts += 1
         if self.failing is not None:
             raise self.failing
+        if self.refusals:
+            raise self.refusals.pop(0)
+        for address in email.to:
+            if address in self.refuse_to:
+                raise self.refuse_to[address]
         self.sent.append(email)
         return f"message-{len(self.sent)}"
 
@@ -356,8 +421,9 @@ class FakePaymentStore:
     exp_year}}`); a payment is started once (an existing record is answered, nothing written); a method
     that Auto Pay uses cannot be deleted; a callback delivery is accepted once."""
 
-    def __init__(self, ledger_store: FakeLedgerStore) -> None:
+    def __init__(self, ledger_store: FakeLedgerStore, stream: FakeStream | None = None) -> None:
         self.ledger_store = ledger_store
+        self.stream = stream
         self.methods: dict[tuple[str, str], SavedMethod] = {}
         self.payments: dict[tuple[str, str], PaymentRecord] = {}
         self.deliveries: dict[str, int] = {}
@@ -406,17 +472,30 @@ class FakePaymentStore:
         existing = self.payments.get((record.account_id, record.id))
         if existing is not None:
             return existing
-        self.payments[(record.account_id, record.id)] = record
+        self.save_payment(record)
         return None
 
     def save_payment(self, record: PaymentRecord) -> None:
+        before = self.payments.get((record.account_id, record.id))
         self.payments[(record.account_id, record.id)] = record
+        if self.stream is not None:
+            self.stream.record(
+                "MODIFY" if before else "INSERT",
+                f"ACCOUNT#{record.account_id}",
+                f"PAYMENT#{record.id}",
+                _payment_image(record),
+                _payment_image(before),
+            )
 
     def first_delivery(self, signature: str, expires_at: int) -> bool:
         if signature in self.deliveries:
             return False
         self.deliveries[signature] = expires_at
         return True
+
+
+def _payment_image(record: PaymentRecord | None) -> dict[str, Any] | None:
+    return {**asdict(record), "status": record.status.value} if record else None
 
 
 FAKE_CARD_TOKENS: dict[str, tuple[Card, ChargeStatus]] = {
@@ -483,3 +562,41 @@ class FakeCardProcessor:
         self.charged[idempotency_key] = charge
         self.calls.append(ChargeCall(source, amount_cents, idempotency_key, dict(metadata), billing))
         return charge
+
+
+def throttled() -> MailNotSent:
+    return MailNotSent("SES refused the email: Throttling", passing=True)
+
+
+class FakeSentLog:
+    """`billing_portal.notice_log.SentLog` in memory: a claim is taken once, until released or lapsed."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def claim(self, notice_key: str, recipient: str, now: int, lease_seconds: int) -> Claim:
+        key = (notice_key, recipient.lower())
+        found = self.records.get(key)
+        if found is not None and (found["status"] == "sent" or found["claimed_until"] >= now):
+            return Claim.SENT if found["status"] == "sent" else Claim.BUSY
+        self.records[key] = {"status": "sending", "claimed_until": now + lease_seconds}
+        return Claim.TAKEN
+
+    def mark_sent(self, notice_key: str, recipient: str, message_id: str, sent_at: str) -> None:
+        self.records[(notice_key, recipient.lower())] = {"status": "sent", "message_id": message_id}
+
+    def release(self, notice_key: str, recipient: str) -> None:
+        key = (notice_key, recipient.lower())
+        if self.records.get(key, {}).get("status") == "sending":
+            del self.records[key]
+
+
+class FakeSuppressionList:
+    def __init__(self) -> None:
+        self.addresses: dict[str, str] = {}
+
+    def suppressed(self, addresses: Iterable[str]) -> set[str]:
+        return {address for address in addresses if address.lower() in self.addresses}
+
+    def suppress(self, address: str, reason: str, detail: str, at: str) -> None:
+        self.addresses[address.lower()] = reason

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from billing_portal.cards import Card
+from billing_portal.emails import Email
 from billing_portal.errors import NotFound, ValidationFailed
 from billing_portal.ledger import LastPayment, LedgerState
 from billing_portal.money import format_cents
+from billing_portal.notifications import DeliveryIncomplete, NotificationService
 from billing_portal.payment_methods import (
     MAX_SAVED_METHODS,
     AutopayChange,
@@ -36,7 +38,18 @@ from billing_portal.processor import CallbackRefused, CardDeclined, ChargeStatus
 from billing_portal.store import Account, PortalUser
 
 from . import documents
-from .fakes import FakeCardProcessor, FakeLedgerStore, FakeMailer, FakePaymentStore, FakeUserRecords
+from .fakes import (
+    Clock,
+    FakeCardProcessor,
+    FakeLedgerStore,
+    FakeMailer,
+    FakePaymentStore,
+    FakeSentLog,
+    FakeStream,
+    FakeSuppressionList,
+    FakeUserRecords,
+    throttled,
+)
 
 ACCOUNT = "acct-erable"
 PORTAL_URL = "https://portal.example.ca"
@@ -44,27 +57,31 @@ NOV_20 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 10:00 in Toronto
 DECLINED = "The card has been declined."
 
 
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 class World:
     """One Toronto account, its users, and the services as the functions build them, over fakes."""
 
     def __init__(self) -> None:
-        self.ledger = FakeLedgerStore()
-        self.store = FakePaymentStore(self.ledger)
+        self.clock = Clock(NOV_20)
+        self.stream = FakeStream(self.clock)
+        self.ledger = FakeLedgerStore(self.stream)
+        self.store = FakePaymentStore(self.ledger, self.stream)
         self.users = FakeUserRecords()
         self.processor = FakeCardProcessor()
         self.mailer = FakeMailer()
-        self.clock = Clock(NOV_20)
-        self.payments = PaymentService(
-            self.ledger, self.store, self.users, self.processor, self.mailer, PORTAL_URL, clock=self.clock
+        self.payments = PaymentService(self.ledger, self.store, self.users, self.processor, clock=self.clock)
+        # The billing emails come from the notifier reading the changes the services make.
+        self.notifier = NotificationService(
+            self.ledger,
+            self.users,
+            self.store,
+            FakeSentLog(),
+            FakeSuppressionList(),
+            self.mailer,
+            PORTAL_URL,
+            clock=self.clock,
+            sleep=lambda _: None,
         )
+        self.delivered = 0
         created = itertools.count()
         self.methods = PaymentMethodService(
             self.store,
@@ -79,8 +96,10 @@ class World:
     # -- setting the scene ---------------------------------------------------------------------------------
 
     def invoice(self, invoice_id: str, issued: date, service: str = "100.00") -> None:
-        """Post an invoice, due 30 days after it is issued."""
+        """Post an invoice, due 30 days after it is issued (its own email is not what these tests look at)."""
+        self.notify()
         assert documents.send(self.ledger, documents.invoice(ACCOUNT, invoice_id, issued, service=service))
+        self.delivered = len(self.stream.changes)
 
     def user(
         self, username: str, created_at: str, notifications: bool = True, account: str = ACCOUNT
@@ -152,8 +171,15 @@ class World:
     def payment_rows(self) -> list[str]:
         return [row.id for row in self.ledger.all_rows(ACCOUNT) if row.id.startswith("PAY-")]
 
+    def notify(self) -> list[Email]:
+        """Run the notifier over the changes made since the last call; answers every email sent so far."""
+        for change in self.stream.changes[self.delivered :]:
+            self.notifier.deliver(change)
+        self.delivered = len(self.stream.changes)
+        return self.mailer.sent
+
     def emailed(self) -> list[tuple[str, str]]:
-        return [(address, email.subject) for email in self.mailer.sent for address in email.to]
+        return [(address, email.subject) for email in self.notify() for address in email.to]
 
 
 @pytest.fixture
@@ -236,7 +262,7 @@ def test_an_approved_payment_pays_the_oldest_invoice_and_confirms_to_each_notifi
     assert invoice is not None and invoice["status"] == "paid"
 
     assert sorted(address for address, _ in owing.emailed()) == NOTIFIED
-    for email in owing.mailer.sent:
+    for email in owing.notify():
         assert format_cents(oldest) in email.subject
         assert paid.id in email.text
         assert "Visa ending in 4242" in email.text
@@ -252,11 +278,23 @@ def test_a_payment_is_dated_on_the_accounts_day(owing: World) -> None:
     assert last is not None and last.date == date(2026, 11, 20)
 
 
-def test_a_payment_stands_when_its_confirmation_cannot_be_sent(owing: World) -> None:
-    owing.mailer.failing = ConnectionError("SES is unreachable")
+def test_a_payment_stands_when_its_confirmation_cannot_be_sent_and_is_confirmed_once_later(
+    owing: World,
+) -> None:
+    owing.mailer.failing = throttled()
+    first_change = len(owing.stream.changes)
     paid = owing.pay("25.00")
     assert paid.status is PaymentStatus.APPROVED
     assert owing.payment_rows() == [paid.id]
+    with pytest.raises(DeliveryIncomplete):
+        owing.notify()
+
+    owing.mailer.failing = None
+    for change in owing.stream.changes[first_change:]:  # the stream delivers the batch again
+        owing.notifier.deliver(change)
+    owing.delivered = len(owing.stream.changes)
+
+    assert sorted(address for address, _ in owing.emailed()) == NOTIFIED
 
 
 def test_a_new_card_kept_for_later_is_saved_and_named_on_the_payment(owing: World) -> None:
@@ -276,7 +314,7 @@ def test_the_same_idempotency_key_twice_is_one_payment_charged_once(owing: World
     assert again == first
     assert len(owing.processor.calls) == 1
     assert owing.payment_rows() == [first.id]
-    assert len(owing.mailer.sent) == len(NOTIFIED)
+    assert len(owing.notify()) == len(NOTIFIED)
     other = owing.pay("40.00", key="another-key")
     assert other.id != first.id
     assert len(owing.processor.calls) == 2
@@ -314,7 +352,7 @@ def test_a_declined_payment_says_so_and_posts_nothing(owing: World) -> None:
     assert declined.value.status == 402
     assert owing.state() == before
     assert owing.payment_rows() == []
-    assert owing.mailer.sent == []
+    assert owing.notify() == []
     # The same request again gets the same answer, without asking the bank twice.
     with pytest.raises(CardDeclined):
         owing.pay("30.00", new_payment_method={"token": "tok_declined"})
@@ -343,7 +381,7 @@ def test_a_pending_payment_is_held_and_blocks_another_payment(owing: World) -> N
     assert owing.state().balance_cents == balance
     assert owing.state().pending_payments == {pending.id: 6000}
     assert owing.payment_rows() == []
-    assert owing.mailer.sent == []
+    assert owing.notify() == []
     with pytest.raises(PaymentPending) as blocked:
         owing.pay("10.00", key="key-2")
     assert blocked.value.message == PAYMENT_PENDING
@@ -383,7 +421,7 @@ def test_a_declined_settlement_fails_the_payment_and_unblocks_payments(owing: Wo
     assert owing.state().pending_payments == {}
     assert owing.state().balance_cents == balance
     assert owing.payment_rows() == []
-    assert owing.mailer.sent == []
+    assert owing.notify() == []
     # A late approval of the same charge changes nothing.
     assert owing.settle(pending, ChargeStatus.APPROVED).status is PaymentStatus.FAILED
     assert owing.payment_rows() == []
@@ -430,7 +468,7 @@ def test_autopay_charges_each_due_invoice_once_across_runs(owing: World) -> None
     assert [call.amount_cents for call in owing.processor.calls] == due
     assert set(owing.state().open_invoices) == {"INV-202611"}
     assert len(owing.payment_rows()) == 2
-    assert len(owing.mailer.sent) == 2 * len(NOTIFIED)
+    assert len(owing.notify()) == 2 * len(NOTIFIED)
 
 
 def test_autopay_waits_for_the_due_date_in_the_accounts_time_zone(world: World) -> None:
@@ -466,7 +504,7 @@ def test_autopay_with_an_expired_card_charges_nothing_and_tells_notified_users_o
     assert "INV-202610" in world.state().open_invoices
     subject = "Billing Portal: Auto Pay could not pay invoice INV-202610"
     assert sorted(world.emailed()) == [(address, subject) for address in NOTIFIED]
-    for email in world.mailer.sent:
+    for email in world.notify():
         assert "The Auto Pay card has expired." in email.text
         assert "Visa ending in 1881" in email.text
 
@@ -485,7 +523,7 @@ def test_a_declined_autopay_tells_notified_users_and_is_not_retried_by_the_next_
     assert (second.declined, second.approved) == (0, 0)
     assert len(world.processor.calls) == 1
     assert "INV-202610" in world.state().open_invoices
-    [email] = world.mailer.sent
+    [email] = world.notify()
     assert email.to == ("ana@erable.example",)
     assert email.subject == "Billing Portal: Auto Pay could not pay invoice INV-202610"
     assert DECLINED in email.text

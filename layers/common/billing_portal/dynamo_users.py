@@ -1,8 +1,9 @@
 """DynamoDB adapter of the portal's user records.
 
-    PK ACCOUNT#<id>        SK USER#<username>   the user (the stream turns its arrival and removal into
-                                                emails)
+    PK ACCOUNT#<id>        SK USER#<username>   the user; `invited_at` set once the invitation is out (the
+                                                stream turns that change into the "user added" emails)
     PK USERNAME#<username> SK USERNAME          the claim on the username, forever: status active | deleted
+                                                (turning deleted is what the "user deleted" emails follow)
 
 The claim is written with the user in one transaction, conditional on no claim existing, so two concurrent
 creates of one username cannot both win, and a deleted username stays taken.
@@ -116,6 +117,9 @@ class DynamoUserRecords:
                 {"Delete": {"TableName": self.table, "Key": user_key(user.account_id, user.username)}},
             ]
         )
+
+    def mark_invited(self, account_id: str, username: str, at: str) -> None:
+        set_existing(self._db, self.table, user_key(account_id, username), {"invited_at": at})
 
     def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None:
         updated = set_existing(self._db, self.table, user_key(account_id, username), changes)

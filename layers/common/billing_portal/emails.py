@@ -1,10 +1,9 @@
-"""The emails the portal sends, each with a plain-text and an HTML part. Every value placed in the HTML is
-escaped."""
+"""The emails a user gets about their own sign-in (the invitation, a reset code), each with a plain-text and
+an HTML part; billing notifications are in notification_emails. Every value placed in the HTML is escaped."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from html import escape
 
 PORTAL_NAME = "Billing Portal"
@@ -18,7 +17,7 @@ class Email:
     html: str
 
 
-def _html(title: str, paragraphs: list[str]) -> str:
+def html_document(title: str, paragraphs: list[str]) -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -44,7 +43,7 @@ def welcome(
         "lowercase letters.\n\n"
         "If this invitation has expired, select Forgot Password on the sign-in page to get a new one.\n"
     )
-    html = _html(
+    html = html_document(
         title,
         [
             f"Hello {escape(first_name)},",
@@ -71,7 +70,7 @@ def reset_code(username: str, first_name: str, code: str, portal_url: str, valid
         f"Enter it on the password reset page at {portal_url} within {valid_minutes} minutes. "
         "If you did not ask for this, you can ignore this email: your password has not changed.\n"
     )
-    html = _html(
+    html = html_document(
         title,
         [
             f"Hello {escape(first_name)},",
@@ -83,70 +82,3 @@ def reset_code(username: str, first_name: str, code: str, portal_url: str, valid
         ],
     )
     return Email((username,), title, text, html)
-
-
-def _account_line(account_name: str, account_number: str) -> str:
-    return f"{account_name} (account {account_number})"
-
-
-def payment_confirmation(
-    to: str,
-    account_name: str,
-    account_number: str,
-    payment_id: str,
-    amount: str,
-    paid_on: date,
-    card_label: str,
-    portal_url: str,
-) -> Email:
-    title = "Payment received"
-    account = _account_line(account_name, account_number)
-    text = (
-        f"Thank you. We received your payment of ${amount} on {paid_on.isoformat()} for {account}.\n\n"
-        f"Payment: {payment_id}\n"
-        f"Paid with: {card_label}\n\n"
-        f"It has been applied to your oldest unpaid invoices. See your balance at {portal_url}\n"
-    )
-    html = _html(
-        title,
-        [
-            f"Thank you. We received your payment of <strong>${escape(amount)}</strong> on "
-            f"{paid_on.isoformat()} for {escape(account)}.",
-            f"Payment: {escape(payment_id)}<br>Paid with: {escape(card_label)}",
-            "It has been applied to your oldest unpaid invoices. "
-            f'<a href="{escape(portal_url, quote=True)}">See your balance</a>.',
-        ],
-    )
-    return Email((to,), f"{PORTAL_NAME}: payment of ${amount} received", text, html)
-
-
-def autopay_not_charged(
-    to: str,
-    account_name: str,
-    account_number: str,
-    invoice_id: str,
-    amount: str,
-    due_date: date,
-    card_label: str,
-    reason: str,
-    portal_url: str,
-) -> Email:
-    """Auto Pay could not pay an invoice: the card expired, or the bank declined it."""
-    title = "Auto Pay could not pay your invoice"
-    account = _account_line(account_name, account_number)
-    text = (
-        f"Auto Pay did not pay invoice {invoice_id} of ${amount}, due {due_date.isoformat()}, for {account}: "
-        f"{reason}\n\n"
-        f"Auto Pay method: {card_label}\n\n"
-        f"Update your Auto Pay method or make a payment at {portal_url}\n"
-    )
-    html = _html(
-        title,
-        [
-            f"Auto Pay did not pay invoice {escape(invoice_id)} of <strong>${escape(amount)}</strong>, due "
-            f"{due_date.isoformat()}, for {escape(account)}: {escape(reason)}",
-            f"Auto Pay method: {escape(card_label)}",
-            f'<a href="{escape(portal_url, quote=True)}">Update your Auto Pay method or make a payment</a>.',
-        ],
-    )
-    return Email((to,), f"{PORTAL_NAME}: Auto Pay could not pay invoice {invoice_id}", text, html)

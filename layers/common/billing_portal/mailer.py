@@ -1,4 +1,5 @@
-"""SES adapter: sends an `Email` as one MIME message with text and HTML alternatives."""
+"""SES adapter: sends an `Email` as one MIME message with text and HTML alternatives, through the
+configuration set that reports bounces and complaints."""
 
 from __future__ import annotations
 
@@ -6,18 +7,41 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
+
 from billing_portal import aws
 from billing_portal.emails import Email
+
+# SES error codes that say "not now" rather than "never": sending again later can succeed.
+_PASSING_ERRORS = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "RequestTimeout",
+    }
+)
+
+
+class MailNotSent(Exception):
+    """SES did not take the email; `passing` when trying again later may succeed (throttling, outage)."""
+
+    def __init__(self, message: str, passing: bool) -> None:
+        super().__init__(message)
+        self.passing = passing
 
 
 class Mailer(Protocol):
     def send(self, email: Email) -> str:
-        """Send; returns the provider's message id."""
+        """Send; returns the provider's message id. MailNotSent when it was not sent."""
 
 
 class SesMailer:
-    def __init__(self, sender: str) -> None:
+    def __init__(self, sender: str, configuration_set: str) -> None:
         self.sender = sender
+        self.configuration_set = configuration_set
 
     @property
     def _ses(self) -> Any:
@@ -32,7 +56,14 @@ class SesMailer:
         message["Message-ID"] = make_msgid(domain=self.sender.split("@")[-1])
         message.set_content(email.text)
         message.add_alternative(email.html, subtype="html")
-        sent = self._ses.send_raw_email(
-            Source=self.sender, Destinations=list(email.to), RawMessage={"Data": message.as_bytes()}
-        )
+        try:
+            sent = self._ses.send_raw_email(
+                Source=self.sender,
+                Destinations=list(email.to),
+                RawMessage={"Data": message.as_bytes()},
+                ConfigurationSetName=self.configuration_set,
+            )
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            raise MailNotSent(f"SES refused the email: {code}", passing=code in _PASSING_ERRORS) from error
         return str(sent["MessageId"])

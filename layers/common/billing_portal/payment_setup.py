@@ -9,7 +9,6 @@ from typing import Literal
 from billing_portal.dynamo import DynamoLedgerStore
 from billing_portal.dynamo_payments import DynamoPayments
 from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.mailer import SesMailer
 from billing_portal.payment_methods import PaymentMethodService
 from billing_portal.payments import PaymentService
 from billing_portal.processor import CardProcessor
@@ -21,13 +20,6 @@ class PaymentSettings(FunctionSettings):
     card_processor: Literal["sandbox"]
 
 
-class ChargingSettings(PaymentSettings):
-    """What a function that charges needs besides: the emails it sends, and the portal they link to."""
-
-    sender_email: str
-    portal_url: str
-
-
 def card_processor(settings: PaymentSettings) -> CardProcessor:
     from billing_portal.sandbox_processor import SandboxProcessor
 
@@ -35,7 +27,7 @@ def card_processor(settings: PaymentSettings) -> CardProcessor:
 
 
 def payment_service(
-    settings: ChargingSettings, clock: Callable[[], datetime] | None = None
+    settings: PaymentSettings, clock: Callable[[], datetime] | None = None
 ) -> PaymentService:
     """`clock`: the time the service acts at (a scheduled run's time); now by default."""
     return PaymentService(
@@ -43,8 +35,6 @@ def payment_service(
         DynamoPayments(settings.table_name),
         DynamoUserRecords(settings.table_name),
         card_processor(settings),
-        SesMailer(settings.sender_email),
-        settings.portal_url,
         clock,
     )
 

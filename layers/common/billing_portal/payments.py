@@ -20,10 +20,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from billing_portal import emails, ledger
+from billing_portal import ledger
 from billing_portal.errors import Conflict, NotFound, ValidationFailed
 from billing_portal.ledger import Entry, EntryType, PaymentMethod
-from billing_portal.mailer import Mailer
 from billing_portal.money import format_cents, parse_amount
 from billing_portal.payment_methods import (
     MAX_SAVED_METHODS,
@@ -181,16 +180,12 @@ class PaymentService:
         store: PaymentStore,
         users: UserLister,
         processor: CardProcessor,
-        mailer: Mailer,
-        portal_url: str,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.ledger = ledger_store
         self.store = store
         self.users = users
         self.processor = processor
-        self.mailer = mailer
-        self.portal_url = portal_url
         self.clock = clock or _utc_now
 
     # -- one-time payments -----------------------------------------------------------------------------
@@ -347,11 +342,10 @@ class PaymentService:
             }
             return posting, [document]
 
-        outcome = post(self.ledger, record.account_id, plan)
+        post(self.ledger, record.account_id, plan)
+        # Saving it approved is what confirms it to the account's users (the notifier reads the change).
         approved = replace(record, status=PaymentStatus.APPROVED, message=None, settled_at=self._now())
         self.store.save_payment(approved)
-        if outcome.posted and outcome.posting is not None:
-            self._confirm(approved, outcome.posting.rows[0].date)
         return approved
 
     # -- the processor's callback ----------------------------------------------------------------------
@@ -378,8 +372,6 @@ class PaymentService:
             record.account_id,
             lambda account: (ledger.drop_pending_payment(account.ledger, record.id), []),
         )
-        if record.autopay_invoice_id is not None:
-            self._autopay_not_charged(failed, DECLINED)
         return payment_view(failed)
 
     # -- auto pay --------------------------------------------------------------------------------------
@@ -438,9 +430,9 @@ class PaymentService:
                 skipped = replace(
                     record, status=PaymentStatus.FAILED, message=CARD_EXPIRED, settled_at=self._now()
                 )
-                if self.store.start_payment(skipped) is None:  # the first run to get here tells the users
+                # The first run to record it counts it; its users hear of it from the notifier.
+                if self.store.start_payment(skipped) is None:
                     report.card_expired += 1
-                    self._autopay_not_charged(skipped, CARD_EXPIRED)
                 continue
             record = self.store.start_payment(record) or record
             billing = BillingDetails(method.billing_email, method.billing_address)
@@ -452,55 +444,6 @@ class PaymentService:
                 return  # nothing more until the bank decides
             else:
                 report.declined += 1
-                self._autopay_not_charged(concluded, DECLINED)
-
-    # -- emails ----------------------------------------------------------------------------------------
-
-    def _notified(self, account_id: str) -> list[str]:
-        return sorted(u.username for u in self.users.list_users(account_id) if u.notifications_enabled)
-
-    def _confirm(self, payment: PaymentRecord, paid_on: date) -> None:
-        account = self._account(payment.account_id)
-        label = payment.card.label if payment.card else "Card"
-        for recipient in self._notified(payment.account_id):
-            self._send(
-                emails.payment_confirmation(
-                    recipient,
-                    account.name,
-                    account.account_number,
-                    payment.id,
-                    format_cents(payment.amount_cents),
-                    paid_on,
-                    label,
-                    self.portal_url,
-                )
-            )
-
-    def _autopay_not_charged(self, payment: PaymentRecord, reason: str) -> None:
-        account = self._account(payment.account_id)
-        invoice = account.ledger.open_invoices.get(payment.autopay_invoice_id or "")
-        label = payment.card.label if payment.card else "none"
-        for recipient in self._notified(payment.account_id):
-            self._send(
-                emails.autopay_not_charged(
-                    recipient,
-                    account.name,
-                    account.account_number,
-                    payment.autopay_invoice_id or "",
-                    format_cents(payment.amount_cents),
-                    invoice.due_date if invoice else self._today(account),
-                    label,
-                    reason,
-                    self.portal_url,
-                )
-            )
-
-    def _send(self, email: emails.Email) -> None:
-        # The payment stands whatever happens to its email: a failed send is logged, never raised.
-        try:
-            self.mailer.send(email)
-        except Exception:
-            logger.exception("a billing email could not be sent", extra={"subject": email.subject})
 
     # -- helpers ---------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
+from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from billing_portal import emails, passwords
@@ -17,6 +18,8 @@ from billing_portal.errors import Conflict, Forbidden, NotFound, PortalError
 from billing_portal.mailer import Mailer
 from billing_portal.profile import validate_email, validate_time_zone
 from billing_portal.store import PortalUser
+
+logger = Logger(child=True)
 
 USERNAME_TAKEN = "The username already exists. Please use a different username."
 CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user."
@@ -57,6 +60,9 @@ class UserRecords(Protocol):
 
     def release(self, user: PortalUser) -> None:
         """Undo `claim` after the other half failed."""
+
+    def mark_invited(self, account_id: str, username: str, at: str) -> None:
+        """The user has their invitation: from this change, the account's users are told of them."""
 
     def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None: ...
 
@@ -235,6 +241,11 @@ class UserService:
             raise EmailNotSent(
                 "The invitation email could not be sent. Try again in a few minutes."
             ) from error
+        try:
+            self.records.mark_invited(user.account_id, user.username, self.now())
+        except Exception:
+            # The user exists and has their invitation; only the other users' email about it is missed.
+            logger.exception("the new user could not be marked invited", extra={"username": user.username})
 
 
 def _view(user: PortalUser, top: bool) -> UserView:

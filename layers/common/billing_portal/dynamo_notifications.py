@@ -1,0 +1,137 @@
+"""DynamoDB adapter of the notifier's own records, in the notifications table:
+
+PK SENT#<notice key>#<recipient>   one email of one event to one person: sending (claimed until a time)
+                                   or sent (with SES's message id); expires after the stream's retries
+PK SUPPRESSED#<address>            an address SES reported as bounced or complained about: never emailed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from billing_portal import aws
+from billing_portal.dynamo import from_item, to_item
+from billing_portal.notice_log import Claim
+from billing_portal.notifications import Change
+
+# Far longer than a stream record can be retried (24 hours): a redelivery always finds the record.
+SENT_RECORD_DAYS = 35
+_BATCH_GET_LIMIT = 100
+
+
+def change_of(record: Mapping[str, Any]) -> Change:
+    """A record of Lambda's DynamoDB stream event as a `Change` with plain values."""
+    stream = record["dynamodb"]
+    new, old = stream.get("NewImage"), stream.get("OldImage")
+    return Change(
+        event=str(record["eventName"]),
+        keys=from_item(stream["Keys"]),
+        new=from_item(new) if new is not None else None,
+        old=from_item(old) if old is not None else None,
+        at=datetime.fromtimestamp(float(stream["ApproximateCreationDateTime"]), UTC),
+    )
+
+
+def _sent_key(notice_key: str, recipient: str) -> dict[str, Any]:
+    return to_item({"PK": f"SENT#{notice_key}#{recipient.lower()}"})
+
+
+def _suppressed_key(address: str) -> dict[str, Any]:
+    return to_item({"PK": f"SUPPRESSED#{address.lower()}"})
+
+
+def _conditional_failure(error: ClientError) -> bool:
+    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
+
+
+class DynamoSentLog:
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    @property
+    def _db(self) -> Any:
+        return aws.client("dynamodb")
+
+    def claim(self, notice_key: str, recipient: str, now: int, lease_seconds: int) -> Claim:
+        item = {
+            **_sent_key(notice_key, recipient),
+            **to_item(
+                {
+                    "status": "sending",
+                    "claimed_until": now + lease_seconds,
+                    "expires_at": now + SENT_RECORD_DAYS * 86400,
+                }
+            ),
+        }
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=item,
+                # A claim left behind by an invocation that died mid-send is taken over once it lapses.
+                ConditionExpression="attribute_not_exists(PK) OR (#s = :sending AND claimed_until < :now)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_item({":sending": "sending", ":now": now}),
+            )
+        except ClientError as error:
+            if not _conditional_failure(error):
+                raise
+            found = self._db.get_item(
+                TableName=self.table, Key=_sent_key(notice_key, recipient), ConsistentRead=True
+            ).get("Item")
+            status = from_item(found).get("status") if found else None
+            return Claim.SENT if status == "sent" else Claim.BUSY
+        return Claim.TAKEN
+
+    def mark_sent(self, notice_key: str, recipient: str, message_id: str, sent_at: str) -> None:
+        self._db.update_item(
+            TableName=self.table,
+            Key=_sent_key(notice_key, recipient),
+            UpdateExpression="SET #s = :sent, message_id = :id, sent_at = :at REMOVE claimed_until",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=to_item({":sent": "sent", ":id": message_id, ":at": sent_at}),
+        )
+
+    def release(self, notice_key: str, recipient: str) -> None:
+        """Give up a claim whose email was not sent, so that the next delivery sends it."""
+        try:
+            self._db.delete_item(
+                TableName=self.table,
+                Key=_sent_key(notice_key, recipient),
+                ConditionExpression="#s = :sending",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_item({":sending": "sending"}),
+            )
+        except ClientError as error:
+            if not _conditional_failure(error):
+                raise
+
+
+class DynamoSuppressionList:
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    @property
+    def _db(self) -> Any:
+        return aws.client("dynamodb")
+
+    def suppressed(self, addresses: Iterable[str]) -> set[str]:
+        """Those of the addresses on the list (compared without case), as given."""
+        wanted = {address.lower(): address for address in addresses}
+        found: set[str] = set()
+        keys = [_suppressed_key(address) for address in wanted]
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
+            request: dict[str, Any] = {self.table: {"Keys": keys[start : start + _BATCH_GET_LIMIT]}}
+            while request:
+                answer = self._db.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self.table, []):
+                    found.add(wanted[from_item(item)["PK"].removeprefix("SUPPRESSED#")])
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def suppress(self, address: str, reason: str, detail: str, at: str) -> None:
+        item = {"PK": f"SUPPRESSED#{address.lower()}", "address": address, "reason": reason, "detail": detail}
+        self._db.put_item(TableName=self.table, Item=to_item({**item, "suppressed_at": at}))
