@@ -18,7 +18,11 @@ STACK = "billing-portal"
 
 
 # What a deployer gives `sam deploy`; here, local stand-ins.
-LOCAL_PARAMETERS = {"PortalUrl": "http://127.0.0.1:3000", "SenderEmail": "billing@example.com"}
+LOCAL_PARAMETERS = {
+    "PortalUrl": "http://127.0.0.1:3000",
+    "WebOrigin": "http://127.0.0.1:3000",
+    "SenderEmail": "billing@example.com",
+}
 
 
 def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -> dict[str, str]:

@@ -62,7 +62,7 @@ def main() -> int:
         use_local_aws(f"http://{moto_host}:{moto_port}")
         base_url = f"http://{HOST}:{server.server_address[1]}"
         # The emails' links point at this server: the local stand-in of the web portal's address.
-        physical = resources.create_all(parameters={"PortalUrl": base_url})
+        physical = resources.create_all(parameters={"PortalUrl": base_url, "WebOrigin": base_url})
         os.environ.update(function_environment(physical))
         summary = demo.load(physical)
         gateway = Gateway(

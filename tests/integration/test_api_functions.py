@@ -213,6 +213,12 @@ def test_each_token_sees_its_own_account_only(accounts: Any) -> None:
     assert bob["billing_address"]["province"] == "QC" and bob["time_zone"] == "America/Montreal"
 
 
+def test_answers_allow_the_web_portals_origin_only(accounts: Any) -> None:
+    for reply in (call("GET", "/account", ANN), call("GET", "/transactions/NOPE", ANN), call("GET", "/account")):
+        assert reply.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:3000"
+        assert reply.headers["Vary"] == "Origin"
+
+
 def test_a_card_payment_before_july_2025_shows_as_historical(accounts: Any) -> None:
     carol = Caller("acct-carol", "carol@example.com")
     posted(account_doc(carol.account_id))

@@ -27,9 +27,19 @@ from billing_portal.errors import (
     PortalError,
     ValidationFailed,
 )
+from billing_portal.settings import FunctionSettings, settings_loader
 
 logger = Logger()
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class EdgeSettings(FunctionSettings):
+    """What every API function's HTTP edge reads, besides the function's own settings."""
+
+    web_origin: str  # the web portal's origin, the one browsers may call the API from (CORS)
+
+
+edge_settings = settings_loader(EdgeSettings)
 
 
 @dataclass(frozen=True)
@@ -184,13 +194,20 @@ def handle(app: PortalResolver, event: dict[str, Any], context: Any) -> dict[str
     request_id = (event.get("requestContext") or {}).get("requestId")
     logger.set_correlation_id(request_id)
     try:
-        return app.resolve(event, context)
+        answer = app.resolve(event, context)
     except Exception:
         # Anything unexpected is logged with its stack and answered with a generic 500: no internals leak.
         logger.exception("unhandled error")
-        return {
+        answer = {
             "statusCode": 500,
             "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"message": "Something went wrong on our side.", "code": "internal_error"}),
             "isBase64Encoded": False,
         }
+    # The web portal's pages call the API from their own origin; API Gateway answers the preflight.
+    cors = {"Access-Control-Allow-Origin": edge_settings().web_origin, "Vary": "Origin"}
+    if isinstance(answer.get("multiValueHeaders"), dict):
+        answer["multiValueHeaders"].update({name: [value] for name, value in cors.items()})
+    else:
+        answer.setdefault("headers", {}).update(cors)
+    return answer

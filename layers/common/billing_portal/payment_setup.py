@@ -26,9 +26,7 @@ def card_processor(settings: PaymentSettings) -> CardProcessor:
     return SandboxProcessor(settings.table_name)
 
 
-def payment_service(
-    settings: PaymentSettings, clock: Callable[[], datetime] | None = None
-) -> PaymentService:
+def payment_service(settings: PaymentSettings, clock: Callable[[], datetime] | None = None) -> PaymentService:
     """`clock`: the time the service acts at (a scheduled run's time); now by default."""
     return PaymentService(
         DynamoLedgerStore(settings.table_name),
