@@ -214,7 +214,11 @@ def test_each_token_sees_its_own_account_only(accounts: Any) -> None:
 
 
 def test_answers_allow_the_web_portals_origin_only(accounts: Any) -> None:
-    for reply in (call("GET", "/account", ANN), call("GET", "/transactions/NOPE", ANN), call("GET", "/account")):
+    for reply in (
+        call("GET", "/account", ANN),
+        call("GET", "/transactions/NOPE", ANN),
+        call("GET", "/account"),
+    ):
         assert reply.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:3000"
         assert reply.headers["Vary"] == "Origin"
 
