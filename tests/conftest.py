@@ -17,6 +17,9 @@ os.environ.update(
     AWS_SESSION_TOKEN="testing",
     POWERTOOLS_SERVICE_NAME="billing-portal",
     POWERTOOLS_LOG_LEVEL="WARNING",
+    POWERTOOLS_METRICS_NAMESPACE="BillingPortal",
+    # What every API function's HTTP edge reads (the `aws` fixture sets the template's local value).
+    WEB_ORIGIN="http://127.0.0.1:3000",
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from billing_portal.metrics import count, publishes_metrics
 from billing_portal.payment_setup import PaymentSettings, payment_service
 from billing_portal.settings import settings_loader
 
@@ -29,9 +30,14 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 
 
 @logger.inject_lambda_context
+@publishes_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     at = scheduled_time(event)
-    report = asdict(payment_service(settings(), clock=lambda: at).run_autopay())
+    run = payment_service(settings(), clock=lambda: at).run_autopay()
+    count("PaymentsApproved", run.approved)
+    count("PaymentsPending", run.pending)
+    count("PaymentsDeclined", run.declined + run.card_expired)
+    report = asdict(run)
     if report["failed_accounts"]:
         logger.error("auto pay could not finish some accounts; the next run tries them again", extra=report)
     else:

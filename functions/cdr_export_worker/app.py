@@ -16,6 +16,7 @@ from billing_portal.dynamo_exports import DynamoExports
 from billing_portal.dynamo_users import DynamoUserRecords
 from billing_portal.export_adapters import s3_export_writer
 from billing_portal.exports import ExportService
+from billing_portal.metrics import count, publishes_metrics
 from billing_portal.s3_documents import S3Documents
 from billing_portal.settings import FunctionSettings, settings_loader
 
@@ -59,7 +60,7 @@ def make_export(record: SQSRecord) -> None:
     job = ExportMessage.model_validate_json(record.body)
     exports = service()
     try:
-        exports.run(job.account_id, job.export_id)
+        made = exports.run(job.account_id, job.export_id)
     except Exception:
         receives = int(record.attributes.approximate_receive_count)
         last = receives >= settings().export_max_receives
@@ -69,10 +70,14 @@ def make_export(record: SQSRecord) -> None:
         )
         if last:
             exports.give_up(job.account_id, job.export_id)
+            count("CdrExportsFailed")
         raise
+    if made is not None:
+        count(f"CdrExports{made.status.value.title()}")  # Ready, or Failed for a reason of its own
 
 
 @logger.inject_lambda_context
+@publishes_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     response = process_partial_response(
         event=event, record_handler=make_export, processor=processor, context=context

@@ -12,6 +12,7 @@ from billing_portal.dynamo_users import DynamoUserRecords
 from billing_portal.export_adapters import SqsExportQueue, s3_export_writer
 from billing_portal.exports import ExportRequest, ExportService, ExportView
 from billing_portal.http import PortalResolver, handle
+from billing_portal.metrics import count, publishes_metrics
 from billing_portal.s3_documents import S3Documents
 from billing_portal.settings import FunctionSettings, settings_loader
 
@@ -57,7 +58,9 @@ def _answer(status: int, view: ExportView) -> Response[str]:
 )
 def create_export(id: str, body: ExportRequest) -> Response[str]:
     caller = app.caller()
-    return _answer(*service().request(caller.account_id, caller.username, id, body.format))
+    status, view = service().request(caller.account_id, caller.username, id, body.format)
+    count(f"CdrExports{view.status.value.title()}")  # Ready (made in the request) or Pending (queued)
+    return _answer(status, view)
 
 
 @app.operation(
@@ -71,5 +74,6 @@ def get_export(id: str) -> Response[str]:
     return _answer(200, service().status(app.caller().account_id, id))
 
 
+@publishes_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle(app, event, context)

@@ -15,6 +15,7 @@ from billing_portal.dynamo_notifications import DynamoSentLog, DynamoSuppression
 from billing_portal.dynamo_payments import DynamoPayments
 from billing_portal.dynamo_users import DynamoUserRecords
 from billing_portal.mailer import SesMailer
+from billing_portal.metrics import count, publishes_metrics
 from billing_portal.notifications import NotificationService
 from billing_portal.settings import FunctionSettings, settings_loader
 
@@ -48,6 +49,9 @@ def service() -> NotificationService:
 
 def notify(record: DynamoDBRecord) -> None:
     report = service().deliver(change_of(record.raw_event))
+    count("BillingEmailsSent", report.sent)
+    count("BillingEmailsSuppressed", report.suppressed)
+    count("BillingEmailsRefused", report.rejected)
     if report.sent or report.rejected:
         logger.info(
             "billing emails sent",
@@ -56,6 +60,7 @@ def notify(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context
+@publishes_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     response = process_partial_response(
         event=event, record_handler=notify, processor=processor, context=context

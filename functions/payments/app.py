@@ -7,8 +7,10 @@ from typing import Any
 from billing_portal.http import PortalResolver, handle
 from billing_portal.idempotency import HEADER as IDEMPOTENCY_HEADER
 from billing_portal.idempotency import IdempotentOperation, idempotency_key
+from billing_portal.metrics import count, publishes_metrics
 from billing_portal.payment_setup import PaymentSettings, payment_service
 from billing_portal.payments import PaymentRequest, PaymentService, PaymentView
+from billing_portal.processor import CardDeclined
 from billing_portal.settings import settings_loader
 
 
@@ -29,7 +31,13 @@ def submit_once() -> IdempotentOperation:
     """The payment, run once per account and Idempotency-Key; a repeat gets the first answer."""
 
     def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        payment = service().pay(account_id, key, PaymentRequest.model_validate(request))
+        # Counted here, where a key runs once: a repeated request is answered without coming this far.
+        try:
+            payment = service().pay(account_id, key, PaymentRequest.model_validate(request))
+        except CardDeclined:
+            count("PaymentsDeclined")
+            raise
+        count(f"Payments{payment.status.value.title()}")
         return payment.model_dump(mode="json")
 
     return IdempotentOperation(settings().idempotency_table_name, "payments", pay)
@@ -59,5 +67,6 @@ def get_payment(id: str) -> PaymentView:
     return service().status(app.caller().account_id, id)
 
 
+@publishes_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle(app, event, context)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from billing_portal import aws
 from billing_portal.dynamo_payments import DynamoPayments
 from billing_portal.http import PortalResolver, handle
+from billing_portal.metrics import count, publishes_metrics
 from billing_portal.payment_setup import PaymentSettings, payment_service
 from billing_portal.payment_store import PaymentStatus
 from billing_portal.processor import (
@@ -69,8 +70,10 @@ def processor_callback() -> CallbackReceipt:
     if not DynamoPayments(settings().table_name).first_delivery(settlement.signature, forget_at):
         raise CallbackReplayed("This callback was delivered before.")
     payment = payment_service(settings()).settle(settlement)
+    count("PaymentsApproved" if payment.status is PaymentStatus.APPROVED else "PaymentsDeclined")
     return CallbackReceipt(payment_id=payment.id, status=payment.status)
 
 
+@publishes_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle(app, event, context)

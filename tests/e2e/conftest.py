@@ -124,7 +124,9 @@ def local_stack(local_stack_log: Path) -> Iterator[str]:
     which must end it cleanly: exit code 0 and no traceback."""
     port = _free_port()
     log = local_stack_log
-    environment = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    # The functions' Powertools settings come from the template, as deployed, not from this test session.
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("POWERTOOLS_")}
+    environment = {**inherited, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as output:
         # The output goes to a file: a pipe nobody reads would fill up and stall the stack.
         process = subprocess.Popen(

@@ -9,9 +9,20 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_portal.errors import Conflict, NotFound
-from billing_portal.http import PortalResolver, handle
+from billing_portal.http import PortalResolver, edge_settings, handle
 from localrun.events import api_event
 from localrun.functions import LambdaContext
+
+WEB_ORIGIN = "https://portal.example.ca"
+
+
+@pytest.fixture(autouse=True)
+def web_origin(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The HTTP edge's settings, as the template gives every API function."""
+    monkeypatch.setenv("WEB_ORIGIN", WEB_ORIGIN)
+    edge_settings.cache_clear()
+    yield
+    edge_settings.cache_clear()
 
 CLAIMS = {"custom:account_id": "acct-1", "cognito:username": "Dana@Example.com"}
 SECRET = "db password is hunter2"
@@ -83,6 +94,7 @@ def call(
     )
     response = handle(app, event, LambdaContext("test", "req-1"))
     assert response["multiValueHeaders"]["Content-Type"] == ["application/json"]
+    assert response["multiValueHeaders"]["Access-Control-Allow-Origin"] == [WEB_ORIGIN]
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -202,6 +214,7 @@ def test_an_unexpected_error_is_a_generic_500_that_leaks_nothing() -> None:
     event = api_event("GET", "/things/{id}", "/things/boom", path_parameters={"id": "boom"}, claims=CLAIMS)
     response = handle(app, event, LambdaContext("test", "req-2"))
     assert response["statusCode"] == 500
+    assert response["headers"]["Access-Control-Allow-Origin"] == WEB_ORIGIN
     body = json.loads(response["body"])
     assert body == {"message": "Something went wrong on our side.", "code": "internal_error"}
     for leak in (SECRET, "hunter2", "Traceback", "RuntimeError", ".py"):

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
 from billing_portal.errors import (
@@ -190,9 +191,16 @@ class PortalResolver(APIGatewayRestResolver):
 
 
 def handle(app: PortalResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The Lambda entry point of an API function: log with the request's correlation id, then resolve."""
-    request_id = (event.get("requestContext") or {}).get("requestId")
-    logger.set_correlation_id(request_id)
+    """The Lambda entry point of an API function: log with the function's context and the request's
+    correlation id (API Gateway's request id), then resolve."""
+    answered: dict[str, Any] = _logged(functools.partial(_resolve, app))(event, context)
+    return answered
+
+
+_logged = logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+
+
+def _resolve(app: PortalResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         answer = app.resolve(event, context)
     except Exception:
@@ -204,6 +212,19 @@ def handle(app: PortalResolver, event: dict[str, Any], context: Any) -> dict[str
             "body": json.dumps({"message": "Something went wrong on our side.", "code": "internal_error"}),
             "isBase64Encoded": False,
         }
+    # One line a request, with its correlation id: the route's template (never the path itself, which may
+    # carry a username), the status and the tenant. Bodies, headers and query strings are never logged.
+    context_of_request = event.get("requestContext") or {}
+    claims = (context_of_request.get("authorizer") or {}).get("claims") or {}
+    logger.info(
+        "request answered",
+        extra={
+            "http_method": event.get("httpMethod"),
+            "route": event.get("resource"),
+            "status": answer.get("statusCode"),
+            "account_id": claims.get("custom:account_id"),
+        },
+    )
     # The web portal's pages call the API from their own origin; API Gateway answers the preflight.
     cors = {"Access-Control-Allow-Origin": edge_settings().web_origin, "Vary": "Origin"}
     if isinstance(answer.get("multiValueHeaders"), dict):
