@@ -24,6 +24,7 @@ def web_origin(monkeypatch: pytest.MonkeyPatch) -> Any:
     yield
     edge_settings.cache_clear()
 
+
 CLAIMS = {"custom:account_id": "acct-1", "cognito:username": "Dana@Example.com"}
 SECRET = "db password is hunter2"
 
