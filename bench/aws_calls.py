@@ -20,7 +20,7 @@ from localrun import template
 REGION = "ca-central-1"
 ACCOUNT_ID = "acct-bench"
 USERNAME = "bench@example.com"
-PASSWORD = "Bench-Portal-2026-Pass"  # noqa: S105 - a user of the in-process moto pool only
+PASSWORD = "Bench-Portal-2026-Pass"  # noqa: S105 - a user of the in-process moto pool only  # nosec B105
 
 DYNAMODB_READS = frozenset(
     {"dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem", "dynamodb.TransactGetItems"}
@@ -341,7 +341,7 @@ def run(report: Report) -> None:
     os.environ.update(
         AWS_DEFAULT_REGION=REGION,
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials  # nosec B106
         AWS_SESSION_TOKEN="testing",  # noqa: S106
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)

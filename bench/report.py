@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-PASS = "PASS"  # noqa: S105 - a status, not a password
+PASS = "PASS"  # noqa: S105 - a status, not a password  # nosec B105
 OVER = "OVER"
 ERROR = "ERROR"
 INFO = "info"

@@ -38,7 +38,7 @@ from billing_portal.store import Address, PortalUser
 from billing_portal.taxes import compute_taxes
 from localrun import demo_moto, functions
 
-PASSWORD = "Portal-Demo-2026-Pass"  # noqa: S105 - the documented demo sign-in
+PASSWORD = "Portal-Demo-2026-Pass"  # noqa: S105 - the documented demo sign-in  # nosec B105
 MONTHS = 30
 
 # Usage categories: each is an invoice usage line of the same description.
@@ -356,7 +356,7 @@ def billed_calls(
     profile: Profile, invoice_id: str, period_start: date, period_end: date, count: int, seats: int
 ) -> list[BilledCall]:
     """The month's billed calls, oldest first, from a generator seeded by the account and the invoice."""
-    rng = Random(f"{profile.seed}/{invoice_id}/calls")
+    rng = Random(f"{profile.seed}/{invoice_id}/calls")  # nosec B311 # demo data, the same every run
     midnights, day_weights = _call_days(period_start, period_end, ZoneInfo(profile.time_zone))
     hour_weights = _cumulative(_HOUR_WEIGHTS)
     kinds = [kind for kind, _ in profile.call_mix]
@@ -436,7 +436,7 @@ def _reference(rng: Random, prefix: str, length: int) -> str:
 
 def plan_account(profile: Profile, today: date) -> AccountPlan:
     """Every document of the account in posting order, with the CDR files; nothing is written here."""
-    rng = Random(f"{profile.seed}/history")
+    rng = Random(f"{profile.seed}/history")  # nosec B311 # demo data, the same every run
     plan = AccountPlan(profile)
     address_province = profile.billing_address["province"]
     plan.documents.append(

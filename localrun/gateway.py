@@ -30,7 +30,8 @@ from localrun.tokens import CognitoTokenVerifier, InvalidToken
 
 logger = logging.getLogger("localrun.gateway")
 
-MAX_BODY_BYTES = 1024 * 1024  # the limit the API documents (413 above it)
+# The limit the deployed API's web ACL enforces (infra/template.yaml, PortalWebAcl): 413 above it.
+MAX_BODY_BYTES = 64 * 1024
 # After refusing a body, how much of it is still read and thrown away so the client, busy sending, gets
 # to read the 413 instead of a connection reset (what nginx calls a lingering close).
 LINGER_BYTES = 64 * 1024 * 1024
@@ -354,6 +355,10 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         if self.request_version == "HTTP/0.9":
             self.send_error(HTTPStatus.BAD_REQUEST, "HTTP/0.9 requests are not served")
             return False
+        if not hasattr(self, f"do_{self.command}"):
+            # Any other method (TRACE, QUERY...) goes to the route table too, which answers 405 or 404 as
+            # API Gateway refuses it, not the standard library's 501: no 5xx for what a client sends.
+            setattr(self, f"do_{self.command}", self._serve)
         return True
 
     def do_GET(self) -> None:
@@ -439,7 +444,7 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         self._send(
             error_reply(
                 413,
-                f"The request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB.",
+                f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
                 "payload_too_large",
                 (("Connection", "close"),),
             )

@@ -20,6 +20,7 @@ OPENAPI_VERSION = "3.1.0"
 TITLE = "Billing Portal API"
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "CognitoIdToken"
+EDGE_ERRORS = (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.TOO_MANY_REQUESTS)
 _PATH_PARAMETER = re.compile(r"\{([^}/]+)\}")
 
 
@@ -206,13 +207,16 @@ def _operation(
             "content": {"application/json": {"schema": refs[(operation.body, "validation")]}},
         }
     responses: dict[str, Any] = {}
-    success: dict[str, Any] = {"description": HTTPStatus(operation.status).phrase}
-    if operation.response is not None and operation.status != HTTPStatus.NO_CONTENT:
-        success["content"] = {"application/json": {"schema": refs[(operation.response, "serialization")]}}
-    responses[str(operation.status)] = success
-    errors = set(operation.errors)
+    for status in sorted({operation.status, *operation.other_statuses}):
+        success: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+        if operation.response is not None and status != HTTPStatus.NO_CONTENT:
+            success["content"] = {"application/json": {"schema": refs[(operation.response, "serialization")]}}
+        responses[str(status)] = success
+    # What the edge answers before the function runs: a body over the web ACL's limit and the stage's
+    # throttling on every route, and the authorizer on the signed-in ones.
+    errors = {*operation.errors, *EDGE_ERRORS}
     if not route.public:
-        errors.add(HTTPStatus.UNAUTHORIZED)  # the authorizer answers it before the function runs
+        errors.add(HTTPStatus.UNAUTHORIZED)
     for status in sorted(errors):
         responses[str(status)] = {
             "description": HTTPStatus(status).phrase,
@@ -244,6 +248,9 @@ def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
         if parameter_schema.get("type") == "array":
             # `type=invoice,payment`: one parameter, comma-separated (a repeated one is accepted too).
             parameter["style"], parameter["explode"] = "form", False
+            # A set's schema says its items are unique, but a value given twice is accepted (and counts
+            # once): the document must not call `type=credit,credit` invalid.
+            parameter_schema.pop("uniqueItems", None)
         parameters.append(parameter)
     return parameters
 

@@ -54,7 +54,7 @@ def _raw(source: str | None, envelope: list[str], raw_data: str) -> dict[str, An
     parsed = email.message_from_bytes(
         raw_data.encode("utf-8", "surrogateescape"), policy=email.policy.default
     )
-    assert isinstance(parsed, EmailMessage)
+    assert isinstance(parsed, EmailMessage)  # nosec B101 # narrows the type; the local stack never runs with -O
     to = _addresses(parsed, "To")
     cc = _addresses(parsed, "Cc")
     # Bcc is never a header of the message sent: the envelope recipients that no header names are.

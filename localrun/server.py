@@ -27,11 +27,9 @@ REGION = resources.REGION
 STREAM_RETRY_DELAY_SECONDS = 1.0
 # moto keys its data by the access key's account; these map to its default account, which the outbox
 # reads. The local stack never talks to AWS, so nobody's real credentials are needed or used.
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
+FAKE_CREDENTIALS = dict.fromkeys(
+    ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "testing"
+)
 
 logger = logging.getLogger("localrun")
 

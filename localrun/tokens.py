@@ -39,7 +39,7 @@ class CognitoTokenVerifier:
         with self._lock:
             if self._keys is None:
                 # The JWKS URL is the local moto server's, built from AWS_ENDPOINT_URL: loopback only.
-                with urllib.request.urlopen(self.jwks_url, timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(self.jwks_url, timeout=5) as response:  # noqa: S310  # nosec B310
                     self._keys = KeySet.import_key_set(json.load(response))
             return self._keys
 

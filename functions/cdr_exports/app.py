@@ -54,6 +54,7 @@ def _answer(status: int, view: ExportView) -> Response[str]:
     body=ExportRequest,
     response=ExportView,
     status=201,
+    other_statuses=(202,),
     errors=(400, 401, 404, 409, 410, 422),
 )
 def create_export(id: str, body: ExportRequest) -> Response[str]:

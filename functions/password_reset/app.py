@@ -1,6 +1,6 @@
 """POST /auth/forgot-password and /auth/reset-password (public, throttled per route)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,6 +9,7 @@ from billing_portal.dynamo_users import DynamoResetCodes, DynamoUserRecords
 from billing_portal.http import PortalResolver, handle
 from billing_portal.mailer import SesMailer
 from billing_portal.password_reset import PasswordReset
+from billing_portal.profile import UNSEEN_CHARACTERS
 from billing_portal.settings import FunctionSettings, settings_loader
 
 
@@ -20,14 +21,18 @@ class Settings(FunctionSettings):
     ses_configuration_set: str
 
 
+# No username has control or invisible characters: such a request is refused, not answered as if sent.
+Username = Annotated[str, Field(min_length=1, max_length=254, pattern=rf"^[^{UNSEEN_CHARACTERS}]+$")]
+
+
 class ForgotPasswordRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=254)
+    username: Username
 
 
 class ResetPasswordRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=254)
+    username: Username
     code: str = Field(min_length=1, max_length=16)
     new_password: str = Field(min_length=1, max_length=256)
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from billing_portal.errors import BadRequest, Forbidden, NotFound, NotSignedIn, PayloadTooLarge, Throttled
 from billing_portal.http import EdgeSettings
 from billing_portal.settings import FunctionSettings
-from localrun import functions, template
+from localrun import functions, gateway, template
 from localrun.template import ROOT
 
 TEMPLATE = template.load()
@@ -405,3 +406,380 @@ def test_the_payment_functions_send_no_email_themselves() -> None:
     for logical_id in ("PaymentsFunction", "ProcessorWebhookFunction", "AutopayFunction"):
         assert "SENDER_EMAIL" not in FUNCTIONS[logical_id].environment
         assert "ses:SendRawEmail" not in str(policies(logical_id))
+
+
+# -- the edge: throttling, body size, CORS, API Gateway's own answers ---------------------------------------
+
+[API_ID] = of_type("AWS::Serverless::Api")
+WEB_ORIGIN = {"Fn::Sub": "'${WebOrigin}'"}  # a header value as API Gateway wants it: quoted
+
+
+def method_settings() -> dict[tuple[str, str], dict[str, Any]]:
+    settings = properties(API_ID)["MethodSettings"]
+    keyed = {(entry["HttpMethod"], entry["ResourcePath"]): entry for entry in settings}
+    assert len(keyed) == len(settings), "a route is limited twice"
+    return keyed
+
+
+def resource_path(path: str) -> str:
+    """A route's path as MethodSettings names it (/users/{username} -> /~1users~1{username})."""
+    return "/" + path.replace("/", "~1")
+
+
+def routes_of(logical_ids: set[str]) -> set[tuple[str, str]]:
+    return {
+        (route.method, route.path)
+        for route in ROUTES
+        if route.function in logical_ids and route.method != "GET"
+    }
+
+
+# The routes a client can use to move money, change how an account pays, or make the portal send email:
+# every change served by a function that talks to the card processor or sends email itself.
+MONEY_OR_EMAIL_ROUTES = routes_of(
+    {
+        logical_id
+        for logical_id, function in FUNCTIONS.items()
+        if {"CARD_PROCESSOR", "SENDER_EMAIL"} & set(function.environment)
+    }
+)
+
+
+def test_money_and_email_routes_are_known() -> None:
+    assert {
+        ("POST", "/payments"),
+        ("POST", "/payment-methods"),
+        ("DELETE", "/payment-methods/{id}"),
+        ("PUT", "/autopay"),
+        ("POST", "/webhooks/processor"),
+        ("POST", "/users"),
+        ("DELETE", "/users/{username}"),
+        ("POST", "/auth/forgot-password"),
+    } <= MONEY_OR_EMAIL_ROUTES
+
+
+def test_the_whole_stage_is_throttled() -> None:
+    stage = method_settings()[("*", "/*")]
+    assert 0 < stage["ThrottlingRateLimit"] <= stage["ThrottlingBurstLimit"]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(MONEY_OR_EMAIL_ROUTES))
+def test_every_route_that_moves_money_or_sends_email_has_its_own_lower_limit(method: str, path: str) -> None:
+    settings = method_settings()
+    stage = settings[("*", "/*")]
+    limit = settings.get((method, resource_path(path)))
+    assert limit is not None, f"{method} {path} has only the stage-wide limit"
+    assert 0 < limit["ThrottlingRateLimit"] < stage["ThrottlingRateLimit"]
+    assert limit["ThrottlingRateLimit"] <= limit["ThrottlingBurstLimit"] < stage["ThrottlingBurstLimit"]
+
+
+def test_every_route_limit_names_a_route() -> None:
+    routed = {(route.method, resource_path(route.path)) for route in ROUTES}
+    named = set(method_settings()) - {("*", "/*")}
+    assert named <= routed, f"limits for routes that do not exist: {sorted(named - routed)}"
+
+
+def web_acl() -> dict[str, Any]:
+    [acl_id] = of_type("AWS::WAFv2::WebACL")
+    return properties(acl_id)
+
+
+def size_rule() -> dict[str, Any]:
+    rules: list[dict[str, Any]] = web_acl()["Rules"]
+    [rule] = [rule for rule in rules if "SizeConstraintStatement" in rule["Statement"]]
+    return rule
+
+
+def test_bodies_over_the_local_stacks_limit_are_refused_at_the_edge() -> None:
+    acl = web_acl()
+    assert acl["Scope"] == "REGIONAL"
+    assert acl["DefaultAction"] == {"Allow": {}}
+    size = size_rule()["Statement"]["SizeConstraintStatement"]
+    assert size["FieldToMatch"] == {"Body": {"OversizeHandling": "MATCH"}}
+    assert (size["ComparisonOperator"], size["Size"]) == ("GT", gateway.MAX_BODY_BYTES)
+    # WAF sees this much of a body; past it, the body is "oversize", which the rule counts as a match.
+    inspected = acl["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"]
+    assert inspected == f"KB_{gateway.MAX_BODY_BYTES // 1024}"
+
+
+def test_a_refused_body_gets_the_apis_413_readable_by_the_web_portal() -> None:
+    response = size_rule()["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 413
+    body = web_acl()["CustomResponseBodies"][response["CustomResponseBodyKey"]]
+    assert body["ContentType"] == "APPLICATION_JSON"
+    error = json.loads(body["Content"])
+    assert error["code"] == PayloadTooLarge.code
+    assert f"{gateway.MAX_BODY_BYTES // 1024} KiB" in error["message"]
+    headers = {header["Name"]: header["Value"] for header in response["ResponseHeaders"]}
+    assert headers["Access-Control-Allow-Origin"] == {"Ref": "WebOrigin"}
+
+
+def test_the_web_acl_guards_the_apis_stage() -> None:
+    [association] = of_type("AWS::WAFv2::WebACLAssociation").values()
+    [acl_id] = of_type("AWS::WAFv2::WebACL")
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    target = association["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert target.endswith(f"/restapis/${{{API_ID}}}/stages/${{{API_ID}.Stage}}")
+
+
+def quoted_list(value: str) -> set[str]:
+    assert value.startswith("'") and value.endswith("'"), value
+    return {item.strip() for item in value.strip("'").split(",")}
+
+
+def test_browsers_may_call_the_api_from_the_web_portal_only() -> None:
+    cors = properties(API_ID)["Cors"]
+    assert cors["AllowOrigin"] == WEB_ORIGIN
+    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= quoted_list(cors["AllowHeaders"])
+    assert {route.method for route in ROUTES} | {"OPTIONS"} <= quoted_list(cors["AllowMethods"])
+    assert int(cors["MaxAge"].strip("'")) > 0
+    # The preflight carries no token: it must not meet the authorizer.
+    assert properties(API_ID)["Auth"]["AddDefaultAuthorizerToCorsPreflight"] is False
+
+
+def gateway_responses() -> dict[str, dict[str, Any]]:
+    responses: dict[str, dict[str, Any]] = properties(API_ID)["GatewayResponses"]
+    return responses
+
+
+def gateway_error(name: str) -> dict[str, Any]:
+    template_text = gateway_responses()[name]["ResponseTemplates"]["application/json"]
+    # API Gateway puts the message in as a JSON string.
+    error: dict[str, Any] = json.loads(template_text.replace("$context.error.messageString", '"A message."'))
+    return error
+
+
+def test_api_gateways_own_refusals_are_readable_by_the_web_portal() -> None:
+    responses = gateway_responses()
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for name, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Access-Control-Allow-Origin"] == WEB_ORIGIN, name
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "code"),
+    [
+        ("UNAUTHORIZED", "401", NotSignedIn.code),
+        ("MISSING_AUTHENTICATION_TOKEN", "404", NotFound.code),  # API Gateway's answer to an unknown route
+        ("ACCESS_DENIED", "403", Forbidden.code),
+        ("THROTTLED", "429", Throttled.code),
+        ("REQUEST_TOO_LARGE", "413", PayloadTooLarge.code),
+        ("DEFAULT_4XX", None, BadRequest.code),
+        ("DEFAULT_5XX", None, "internal_error"),  # as the local gateway says it
+    ],
+)
+def test_api_gateways_own_refusals_have_the_apis_error_shape(
+    name: str, status: str | None, code: str
+) -> None:
+    assert gateway_responses()[name].get("StatusCode") == status
+    error = gateway_error(name)
+    assert set(error) == {"message", "code"}
+    assert error["code"] == code
+    assert error["message"]
+
+
+# -- alarms ------------------------------------------------------------------------------------------------
+
+ALARMS = {logical_id: alarm["Properties"] for logical_id, alarm in of_type("AWS::CloudWatch::Alarm").items()}
+
+
+def test_every_alarm_tells_the_alarm_topic() -> None:
+    assert ALARMS
+    for logical_id, alarm in ALARMS.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], logical_id
+        assert alarm["AlarmDescription"], logical_id
+
+
+def test_alarms_can_publish_to_the_encrypted_alarm_topic() -> None:
+    # CloudWatch cannot use the AWS managed aws/sns key: a topic encrypted with it drops every alarm.
+    key = properties("AlarmTopic")["KmsMasterKeyId"]
+    assert isinstance(key, dict) and RESOURCES[key["Ref"]]["Type"] == "AWS::KMS::Key"
+    assert properties(key["Ref"])["EnableKeyRotation"] is True
+    allowed = [
+        statement
+        for statement in properties(key["Ref"])["KeyPolicy"]["Statement"]
+        if statement["Effect"] == "Allow"
+        and statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert allowed and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(allowed[0]["Action"])
+
+
+def test_ses_can_publish_its_feedback_to_the_encrypted_feedback_topic() -> None:
+    key = properties("EmailFeedbackTopic")["KmsMasterKeyId"]
+    assert isinstance(key, dict) and RESOURCES[key["Ref"]]["Type"] == "AWS::KMS::Key"
+    allowed = [
+        statement
+        for statement in properties(key["Ref"])["KeyPolicy"]["Statement"]
+        if statement["Effect"] == "Allow" and statement["Principal"] == {"Service": "ses.amazonaws.com"}
+    ]
+    assert allowed and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(allowed[0]["Action"])
+
+
+def test_any_5xx_of_the_api_raises_an_alarm() -> None:
+    [alarm] = [alarm for alarm in ALARMS.values() if alarm.get("MetricName") == "5XXError"]
+    assert alarm["Namespace"] == "AWS/ApiGateway"
+    dimensions = {dimension["Name"]: dimension["Value"] for dimension in alarm["Dimensions"]}
+    assert dimensions == {"ApiName": properties(API_ID)["Name"], "Stage": {"Ref": "StageName"}}
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def throttle_alarms() -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: alarm
+        for logical_id, alarm in ALARMS.items()
+        if any(
+            query.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Throttles"
+            for query in alarm.get("Metrics", [])
+        )
+    }
+
+
+def test_every_function_is_watched_for_throttles_exactly_once() -> None:
+    watched: list[str] = []
+    for logical_id, alarm in throttle_alarms().items():
+        stats = [query for query in alarm["Metrics"] if "MetricStat" in query]
+        assert len(stats) <= 10, f"{logical_id}: an alarm's metric math takes at most ten metrics"
+        for query in stats:
+            metric = query["MetricStat"]["Metric"]
+            assert (metric["Namespace"], metric["MetricName"]) == ("AWS/Lambda", "Throttles")
+            assert query["MetricStat"]["Stat"] == "Sum"
+            assert query["ReturnData"] is False
+            [dimension] = metric["Dimensions"]
+            assert dimension["Name"] == "FunctionName"
+            watched.append(dimension["Value"]["Ref"])
+        # The alarm watches the sum of them all (a function without throttles reports nothing: zero).
+        [result] = [query for query in alarm["Metrics"] if query.get("ReturnData", True)]
+        assert result["Expression"] == "SUM(FILL(METRICS(), 0))"
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert sorted(watched) == sorted(FUNCTIONS)
+
+
+def dead_letter_queues() -> set[str]:
+    """Every queue the template sends failures to: redrive targets, functions' dead-letter queues and event
+    source mappings' on-failure destinations."""
+    found = set()
+    for queue in of_type("AWS::SQS::Queue").values():
+        redrive = queue["Properties"].get("RedrivePolicy")
+        if redrive:
+            found.add(redrive["deadLetterTargetArn"]["Fn::GetAtt"][0])
+    for logical_id in FUNCTIONS:
+        if "DeadLetterQueue" in properties(logical_id):
+            found.add(properties(logical_id)["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0])
+        for event in properties(logical_id).get("Events", {}).values():
+            destination = event["Properties"].get("DestinationConfig", {}).get("OnFailure")
+            if destination:
+                found.add(destination["Destination"]["Fn::GetAtt"][0])
+    return found
+
+
+def test_the_dead_letter_queues_are_known() -> None:
+    assert {"NotifierDeadLetterQueue", "CdrExportDeadLetterQueue"} <= dead_letter_queues()
+
+
+@pytest.mark.parametrize("queue_id", sorted(dead_letter_queues()))
+def test_a_message_in_any_dead_letter_queue_raises_an_alarm(queue_id: str) -> None:
+    alarms = [
+        alarm
+        for alarm in ALARMS.values()
+        if alarm.get("Dimensions")
+        == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+    ]
+    [alarm] = alarms
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+ASYNCHRONOUS_EVENTS = {"Schedule", "ScheduleV2", "SNS", "S3", "EventBridgeRule", "CloudWatchEvent"}
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_asynchronously_invoked_functions_keep_what_failed_in_a_dead_letter_queue(logical_id: str) -> None:
+    kinds = {event["Type"] for event in properties(logical_id).get("Events", {}).values()}
+    if kinds & ASYNCHRONOUS_EVENTS:
+        queue = properties(logical_id)["DeadLetterQueue"]
+        assert queue["Type"] == "SQS"
+        assert RESOURCES[queue["TargetArn"]["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
+
+
+# -- logs, traces and metrics ----------------------------------------------------------------------------
+
+
+def test_the_api_writes_a_json_access_log_line_a_request_kept_a_year() -> None:
+    api = RESOURCES[API_ID]
+    setting = api["Properties"]["AccessLogSetting"]
+    [log_group_id, attribute] = setting["DestinationArn"]["Fn::GetAtt"]
+    assert (RESOURCES[log_group_id]["Type"], attribute) == ("AWS::Logs::LogGroup", "Arn")
+    assert properties(log_group_id)["RetentionInDays"] >= 365
+    line = json.loads(setting["Format"])
+    assert {"requestId", "ip", "method", "resource", "status", "latency"} <= set(line)
+    # Paths carry usernames (email addresses) and ids; the log keeps the route's template only.
+    assert "$context.path" not in setting["Format"]
+    assert line["resource"] == "$context.resourcePath"
+
+
+def test_api_gateway_may_write_the_access_log() -> None:
+    api = RESOURCES[API_ID]
+    [account_id] = of_type("AWS::ApiGateway::Account")
+    # A stage can write access logs only once the account's logging role is set.
+    depends_on = api.get("DependsOn", [])
+    assert account_id in ([depends_on] if isinstance(depends_on, str) else depends_on)
+    role_id = properties(account_id)["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = properties(role_id)
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert any("AmazonAPIGatewayPushToCloudWatchLogs" in str(arn) for arn in role["ManagedPolicyArns"])
+    # One setting for the whole account: it stays if the stack goes, for the other APIs that log through it.
+    assert RESOURCES[account_id]["DeletionPolicy"] == RESOURCES[role_id]["DeletionPolicy"] == "Retain"
+
+
+def test_api_gateway_traces_requests() -> None:
+    assert properties(API_ID)["TracingEnabled"] is True
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_every_function_emits_its_metrics_in_the_portals_namespace(logical_id: str) -> None:
+    environment = FUNCTIONS[logical_id].environment
+    assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "BillingPortal"
+    assert environment["POWERTOOLS_SERVICE_NAME"] == "billing-portal"
+
+
+def test_reads_of_invoices_and_call_records_are_logged() -> None:
+    logged = {
+        bucket_id: properties(bucket_id)["LoggingConfiguration"]
+        for bucket_id in BUCKETS
+        if "LoggingConfiguration" in properties(bucket_id)
+    }
+    assert {"CdrBucket", "DocumentsBucket"} <= set(logged)
+    [log_bucket] = {configuration["DestinationBucketName"]["Ref"] for configuration in logged.values()}
+    assert log_bucket in BUCKETS and log_bucket not in logged
+    prefixes = [configuration["LogFilePrefix"] for configuration in logged.values()]
+    assert len(set(prefixes)) == len(prefixes)
+    [delivery] = [s for s in bucket_policy(log_bucket)["Statement"] if s["Effect"] == "Allow"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    sources = delivery["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert sorted(sources, key=str) == sorted(({"Fn::GetAtt": [b, "Arn"]} for b in logged), key=str)
+
+
+# -- security scan -----------------------------------------------------------------------------------------
+
+
+def checkov_skips() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (logical_id, skip)
+        for logical_id, resource in RESOURCES.items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+
+
+def test_every_skipped_check_says_why_on_its_resource() -> None:
+    skips = checkov_skips()
+    assert skips
+    for logical_id, skip in skips:
+        assert set(skip) == {"id", "comment"}, logical_id
+        assert skip["id"].startswith(("CKV_AWS_", "CKV2_AWS_")), logical_id
+        # A reason is a sentence, not a ticket number or "n/a".
+        assert len(skip["comment"].split()) >= 6, f"{logical_id} skips {skip['id']} without a reason"
+    ids = [(logical_id, skip["id"]) for logical_id, skip in skips]
+    assert len(ids) == len(set(ids)), "a check is skipped twice on one resource"

@@ -81,6 +81,7 @@ def call(
     body: str | bytes | None = None,
     query: str = "",
     claims: dict[str, Any] | None = CLAIMS,
+    content_type: str = "application/json",
 ) -> tuple[int, dict[str, Any]]:
     path_parameters = {"id": path.rsplit("/", 1)[1]} if resource == "/things/{id}" else None
     event = api_event(
@@ -91,7 +92,7 @@ def call(
         query=query,
         body=body,
         claims=claims,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": content_type},
     )
     response = handle(app, event, LambdaContext("test", "req-1"))
     assert response["multiValueHeaders"]["Content-Type"] == ["application/json"]
@@ -203,6 +204,20 @@ def test_a_raised_conflict_is_409() -> None:
         409,
         {"message": "That thing is taken.", "code": "conflict"},
     )
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "text/xml"])
+def test_a_body_that_is_not_declared_json_is_415(content_type: str) -> None:
+    status, body = call("POST", "/things", body=json.dumps({"name": "desk"}), content_type=content_type)
+    assert (status, body["code"]) == (415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "Application/JSON", "application/vnd.x+json"]
+)
+def test_json_media_types_are_read(content_type: str) -> None:
+    status, _ = call("POST", "/things", body=json.dumps({"name": "desk"}), content_type=content_type)
+    assert status == 201
 
 
 def test_a_route_that_does_not_exist_is_404() -> None:

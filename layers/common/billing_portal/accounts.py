@@ -6,11 +6,13 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -43,17 +45,28 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-def encode_cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"k": sort_key}).encode()).decode().rstrip("=")
+def _cursor_check(account_id: str, sort_key: str) -> str:
+    """Ties a cursor to the account and the position it was given for, so that another account's cursor or
+    an edited one is refused rather than silently read as a position. Not a secret, and not needed for it:
+    the account always comes from the token."""
+    return hashlib.sha256(f"{account_id}\n{sort_key}".encode()).hexdigest()[:16]
 
 
-def decode_cursor(cursor: str) -> str:
+def encode_cursor(account_id: str, sort_key: str) -> str:
+    position = {"k": sort_key, "c": _cursor_check(account_id, sort_key)}
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+def decode_cursor(account_id: str, cursor: str) -> str:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)["k"]
+        position = json.loads(raw)
+        key, check = position["k"], position["c"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise ValidationFailed("The cursor is not one this API gave out.") from None
-    if not isinstance(key, str) or not _CURSOR_KEY.fullmatch(key):
+    if not isinstance(key, str) or not _CURSOR_KEY.fullmatch(key) or not isinstance(check, str):
+        raise ValidationFailed("The cursor is not one this API gave out.")
+    if not hmac.compare_digest(check.encode(), _cursor_check(account_id, key).encode()):
         raise ValidationFailed("The cursor is not one this API gave out.")
     return key
 
@@ -146,6 +159,11 @@ class AccountReader:
                 f"Transaction history goes back {HISTORY_MONTHS} months, to {earliest.isoformat()}. "
                 f"For older transactions, contact {BILLING_TEAM}.",
             )
+        # A user's own date can be a day ahead of UTC's; past that, nothing can match.
+        if query.from_ is not None and query.from_ > today + timedelta(days=1):
+            raise ValidationFailed(
+                f"Transaction history ends today: choose a from date up to {today.isoformat()}."
+            )
         if query.to is not None and query.to < earliest:
             raise ValidationFailed(
                 f"Transaction history goes back {HISTORY_MONTHS} months, to {earliest.isoformat()}. "
@@ -154,11 +172,13 @@ class AccountReader:
         low = f"TXN#{(query.from_ or earliest).isoformat()}#"
         high = f"TXN#{(query.to or date.max).isoformat()}#99999999"
         if query.cursor is not None:
-            high = min(high, _before(decode_cursor(query.cursor)))
+            high = min(high, _before(decode_cursor(account_id, query.cursor)))
         window = HistoryWindow(low=low, high=high)
         rows = self.store.history(account_id, query.type, window, query.page_size + 1)
         page, more = rows[: query.page_size], len(rows) > query.page_size
-        next_cursor = encode_cursor(row_sort_key(page[-1].date, page[-1].seq)) if more and page else None
+        next_cursor = (
+            encode_cursor(account_id, row_sort_key(page[-1].date, page[-1].seq)) if more and page else None
+        )
         pdf_since = earliest
         return HistoryPage(items=[history_item(row, pdf_since) for row in page], next_cursor=next_cursor)
 

@@ -29,6 +29,10 @@ class BadRequest(PortalError):
     status, code = 400, "bad_request"
 
 
+class UnsupportedMediaType(PortalError):
+    status, code = 415, "unsupported_media_type"
+
+
 class NotSignedIn(PortalError):
     status, code = 401, "not_signed_in"
 

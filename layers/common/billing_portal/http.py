@@ -26,6 +26,7 @@ from billing_portal.errors import (
     NotFound,
     NotSignedIn,
     PortalError,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from billing_portal.settings import FunctionSettings, settings_loader
@@ -57,6 +58,8 @@ class Operation:
     errors: tuple[int, ...]
     public: bool
     headers: tuple[str, ...] = ()  # request headers the operation requires
+    # Success statuses besides `status` that the handler answers itself, with the same response model.
+    other_statuses: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,28 @@ def _problems(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
             message = "is required"
         problems.append(FieldProblem(f"{prefix}{where}" if prefix and where != prefix else where, message))
     return problems
+
+
+def _unique_names(members: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a name appears twice: which of the values counts would be a guess (one
+    parser keeps the first, another the last)."""
+    found = dict(members)
+    if len(found) != len(members):
+        raise ValueError("a name appears twice in an object")
+    return found
+
+
+def _not_json(constant: str) -> Any:
+    """NaN, Infinity and -Infinity, which Python's parser accepts but JSON does not have."""
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _header(headers: dict[str, str] | None, name: str) -> str:
+    """A request header whatever the case of its name ("" when absent)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value or ""
+    return ""
 
 
 class PortalResolver(APIGatewayRestResolver):
@@ -118,13 +143,28 @@ class PortalResolver(APIGatewayRestResolver):
         errors: tuple[int, ...] = (),
         public: bool = False,
         headers: tuple[str, ...] = (),
+        other_statuses: tuple[int, ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register a route. The handler receives `body=` and `query=` already parsed when declared, and
         returns a response model (sent with `status`) or a Powertools `Response`."""
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            # A body is JSON or refused (415), so that no page elsewhere can post a form or plain text.
+            declared = (*errors, 415) if body is not None and 415 not in errors else errors
             self.operations.append(
-                Operation(method, path, summary, body, query, response, status, errors, public, headers)
+                Operation(
+                    method,
+                    path,
+                    summary,
+                    body,
+                    query,
+                    response,
+                    status,
+                    declared,
+                    public,
+                    headers,
+                    other_statuses,
+                )
             )
 
             @functools.wraps(handler)
@@ -153,13 +193,17 @@ class PortalResolver(APIGatewayRestResolver):
         raw = self.current_event.body
         if raw is None or raw == "":
             raise BadRequest("The request needs a JSON body.")
+        media_type = _header(self.current_event.headers, "content-type").split(";")[0].strip().lower()
+        if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+            # A browser posts a form or plain text to any site without asking first: JSON only, always.
+            raise UnsupportedMediaType("Send the request body as JSON, with Content-Type: application/json.")
         if self.current_event.is_base64_encoded:
             raise BadRequest("The request body must be JSON text.")
         try:
-            data = json.loads(raw)
+            data = json.loads(raw, object_pairs_hook=_unique_names, parse_constant=_not_json)
         except (ValueError, RecursionError):
-            # ValueError covers JSONDecodeError and an integer literal past Python's digit limit;
-            # RecursionError, nesting deeper than the parser's stack.
+            # ValueError covers JSONDecodeError, an integer literal past Python's digit limit, a name given
+            # twice and NaN or Infinity; RecursionError, nesting deeper than the parser's stack.
             raise BadRequest("The request body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise ValidationFailed("The request body must be a JSON object.")

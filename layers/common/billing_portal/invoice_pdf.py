@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from datetime import date
 from typing import IO, Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406 # escapes text for reportlab's markup; parses no XML
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT

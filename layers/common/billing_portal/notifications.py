@@ -312,7 +312,7 @@ class NotificationService:
                 if not refused.passing or attempt == SEND_ATTEMPTS:
                     raise
                 # Exponential backoff with full jitter, as AWS advises for throttling.
-                self.sleep(random.uniform(0, 0.2 * 2**attempt))  # noqa: S311 - jitter, not secrecy
+                self.sleep(random.uniform(0, 0.2 * 2**attempt))  # noqa: S311 - jitter, not secrecy  # nosec B311
         raise AssertionError("unreachable")
 
 

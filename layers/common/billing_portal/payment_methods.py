@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from billing_portal.cards import CARD_DATA_REFUSED, card_data_in
 from billing_portal.errors import Conflict, FieldProblem, NotFound, ValidationFailed
@@ -28,7 +28,7 @@ from billing_portal.views import AutopayView, CardView, autopay_view
 MAX_SAVED_METHODS = 10
 METHOD_ID = re.compile(r"pm_[0-9a-f]{20}")
 METHOD_NOT_FOUND = "Payment method not found."
-CARD_TOKEN_PATTERN = r"^tok_[A-Za-z0-9_-]{1,300}$"  # noqa: S105 - the shape of a processor token
+CARD_TOKEN_PATTERN = r"^tok_[A-Za-z0-9_-]{1,300}$"  # noqa: S105 - the shape of a processor token  # nosec B105
 
 
 class TooManyMethods(Conflict):
@@ -95,7 +95,7 @@ class AutopayChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool
+    enabled: StrictBool  # true or false, not "true", 1 or "yes"
     payment_method_id: str | None = Field(default=None, max_length=40)
 
     @model_validator(mode="after")

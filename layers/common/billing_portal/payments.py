@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 from billing_portal import ledger
 from billing_portal.errors import Conflict, NotFound, ValidationFailed
@@ -80,7 +80,7 @@ class SettlementNotReady(Conflict):
 
 
 class NewCardPayment(NewPaymentMethod):
-    save: bool = Field(default=False, description="Keep the card for future payments")
+    save: StrictBool = Field(default=False, description="Keep the card for future payments")
 
 
 class PaymentRequest(CardFreeModel):

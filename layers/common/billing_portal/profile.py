@@ -16,7 +16,14 @@ EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 POSTAL_CODE = re.compile(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]")
-Text = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+# Characters no name or address needs, refused in them: controls (C0, DEL, C1), line separators, the
+# bidirectional embeddings, overrides, isolates and marks that make text display in another order than it is
+# stored (a spoofing trick in emails), and invisible spaces that make a blank value look filled in. The
+# zero-width (non-)joiners some scripts need stay allowed.
+UNSEEN_CHARACTERS = (
+    r"\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+)
+Text = Annotated[str, Field(min_length=1, max_length=100, pattern=rf"^[^{UNSEEN_CHARACTERS}]+$")]
 
 
 def validate_time_zone(value: str) -> str:

@@ -11,12 +11,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from billing_portal import emails, passwords
 from billing_portal.errors import Conflict, Forbidden, NotFound, PortalError
 from billing_portal.mailer import Mailer
-from billing_portal.profile import validate_email, validate_time_zone
+from billing_portal.profile import UNSEEN_CHARACTERS, validate_email, validate_time_zone
 from billing_portal.store import PortalUser
 
 logger = Logger(child=True)
@@ -25,11 +33,11 @@ USERNAME_TAKEN = "The username already exists. Please use a different username."
 CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user."
 TEMPORARY_PASSWORD_DAYS = 7
 MAX_USERNAME = 128  # the longest username Cognito accepts
-# Blank once trimmed, control characters (C0, DEL, C1), line separators and markup are refused.
+# Blank once trimmed, unseen characters (see profile.UNSEEN_CHARACTERS) and markup are refused.
 Name = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029<>]+$"
+        strip_whitespace=True, min_length=1, max_length=60, pattern=rf"^[^{UNSEEN_CHARACTERS}<>]+$"
     ),
 ]
 
@@ -90,7 +98,7 @@ class NewUser(BaseModel):
     first_name: Name
     last_name: Name
     time_zone: str = Field(examples=["America/Toronto"])
-    notifications_enabled: bool = False
+    notifications_enabled: StrictBool = False  # true or false, not "true", 1 or "yes"
 
     _username = field_validator("username")(validate_email)
     _time_zone = field_validator("time_zone")(validate_time_zone)
@@ -104,7 +112,7 @@ class UserChanges(BaseModel):
     first_name: Name | None = None
     last_name: Name | None = None
     time_zone: str | None = Field(default=None, examples=["America/Toronto"])
-    notifications_enabled: bool | None = None
+    notifications_enabled: StrictBool | None = None
 
     @field_validator("time_zone")
     @classmethod
