@@ -151,6 +151,15 @@ def ingest_samples() -> dict[str, dict[str, Any]]:
             "amount": "10.00",
             "reason": "Loyalty credit on the November invoice",
         },
+        "07_portal_user": {
+            "kind": "portal_user",
+            "account_id": ACCOUNT_ID,
+            "username": USERNAME,
+            "first_name": "Dana",
+            "last_name": "Tremblay",
+            "time_zone": "America/Toronto",
+            "notifications_enabled": True,
+        },
     }
 
 

@@ -1,5 +1,6 @@
-"""Internal: the billing engine posts accounts, invoices (with their billed CDR file), payments, credits,
-refunds and pending credits. Invoked directly with IAM (no API route), so no customer token reaches it.
+"""Internal: the billing engine posts accounts, their portal users, invoices (with their billed CDR file),
+payments, credits, refunds and pending credits. Invoked directly with IAM (no API route), so no customer
+token reaches it.
 
 Answers `{"status": "created" | "already_exists" | "posted" | "already_posted", "id": ...}`, or for a
 document it cannot post `{"status": "rejected", "error": {"message", "code", "details"}}`.
@@ -15,16 +16,37 @@ from billing_portal.dynamo import DynamoLedgerStore
 from billing_portal.errors import FieldProblem, PortalError, ValidationFailed
 from billing_portal.ingest import IngestRequest, ingest
 from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.users import UserService
 
 
 class Settings(FunctionSettings):
     table_name: str
     cdr_bucket: str
+    # A portal_user document creates the user as Manage Users does: Cognito, and the invitation by SES.
+    user_pool_id: str
+    sender_email: str
+    portal_url: str
+    ses_configuration_set: str
 
 
 settings = settings_loader(Settings)
 logger = Logger()
 request_adapter: TypeAdapter[Any] = TypeAdapter(IngestRequest)
+
+
+def user_service() -> UserService:
+    # Imported here: only portal_user documents reach Cognito and SES.
+    from billing_portal.directory import CognitoDirectory
+    from billing_portal.dynamo_users import DynamoUserRecords
+    from billing_portal.mailer import SesMailer
+
+    config = settings()
+    return UserService(
+        DynamoUserRecords(config.table_name),
+        CognitoDirectory(config.user_pool_id),
+        SesMailer(config.sender_email, config.ses_configuration_set),
+        config.portal_url,
+    )
 
 
 def _rejected(error: PortalError) -> dict[str, Any]:
@@ -38,7 +60,12 @@ def _rejected(error: PortalError) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         request = request_adapter.validate_python(event)
-        result = ingest(DynamoLedgerStore(settings().table_name), S3CdrFiles(settings().cdr_bucket), request)
+        result = ingest(
+            DynamoLedgerStore(settings().table_name),
+            S3CdrFiles(settings().cdr_bucket),
+            request,
+            users=user_service,
+        )
     except ValidationError as error:
         problems = [
             FieldProblem(".".join(str(p) for p in e["loc"]), e["msg"])

@@ -390,7 +390,13 @@ def test_the_notifiers_dead_letter_queue_keeps_two_weeks_and_raises_an_alarm() -
 
 def test_every_email_goes_through_the_configuration_set_that_reports_bounces_and_complaints() -> None:
     senders = {logical_id for logical_id in FUNCTIONS if "SENDER_EMAIL" in FUNCTIONS[logical_id].environment}
-    assert senders == {"NotifierFunction", "UsersFunction", "PasswordResetFunction", "RestoreUserFunction"}
+    assert senders == {
+        "NotifierFunction",
+        "UsersFunction",
+        "PasswordResetFunction",
+        "RestoreUserFunction",
+        "IngestFunction",
+    }
     for logical_id in senders:
         assert FUNCTIONS[logical_id].environment["SES_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}
     destination = properties("EmailFeedbackDestination")

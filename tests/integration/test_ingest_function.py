@@ -4,6 +4,8 @@ why, and that a refused document changes nothing a customer can see."""
 from __future__ import annotations
 
 import io
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -192,21 +194,49 @@ def test_the_same_document_twice_is_posted_once(
     assert [item["id"] for item in history["items"]] == [first["id"]] * rows
 
 
-def test_a_backdated_document_is_refused_and_changes_nothing(account: Caller) -> None:
+def test_a_late_bank_upload_is_recorded_on_the_last_posting_date_and_keeps_its_own_date(
+    account: Caller,
+) -> None:
+    posted(invoice_doc(account.account_id, "INV-1", days_ago(10)))
+    before, _ = what_the_customer_sees(account)
+
+    late = payment_doc(account.account_id, "PAY-LATE", days_ago(20), "50.00", method="bank_upload")
+    assert ingest(late) == {"status": "posted", "id": "PAY-LATE"}
+
+    dashboard, history = what_the_customer_sees(account)
+    newest = history["items"][0]
+    assert (newest["id"], newest["date"], newest["credit"]) == ("PAY-LATE", days_ago(10).isoformat(), "50.00")
+    assert Decimal(newest["balance"]) == Decimal(history["items"][1]["balance"]) - Decimal("50.00")
+    assert (
+        Decimal(dashboard["current_balance"]["amount"]) == Decimal(before["current_balance"]["amount"]) - 50
+    )
+    details = call("GET", "/transactions/PAY-LATE", account).body
+    assert (details["date"], details["value_date"]) == (days_ago(10).isoformat(), days_ago(20).isoformat())
+    # A transaction recorded on its own date has no separate value date.
+    assert call("GET", "/transactions/INV-1", account).body["value_date"] is None
+
+
+def test_a_document_dated_in_the_future_is_refused_and_changes_nothing(account: Caller) -> None:
     posted(invoice_doc(account.account_id, "INV-1", days_ago(10)))
     before = what_the_customer_sees(account)
 
     error = assert_rejected(
-        ingest(payment_doc(account.account_id, "PAY-OLD", days_ago(20), "50.00")), 409, "backdated_posting"
+        ingest(credit_doc(account.account_id, "CR-2099", date(2099, 1, 1), "10.00")),
+        422,
+        "dated_in_the_future",
     )
 
-    assert "PAY-OLD" in error["message"]
+    assert "CR-2099" in error["message"] and "2099-01-01" in error["message"]
     assert what_the_customer_sees(account) == before
-    assert call("GET", "/transactions/PAY-OLD", account).status == 404
-    # The same day as the last posting is not backdated.
-    assert (
-        ingest(payment_doc(account.account_id, "PAY-SAME-DAY", days_ago(10), "50.00"))["status"] == "posted"
-    )
+    assert call("GET", "/transactions/CR-2099", account).status == 404
+    # What comes next is dated as it should be: a bank upload of today is posted on today's date.
+    assert ingest(
+        payment_doc(account.account_id, "PAY-TODAY", days_ago(0), "5.00", method="bank_upload")
+    ) == {
+        "status": "posted",
+        "id": "PAY-TODAY",
+    }
+    assert call("GET", "/transactions/PAY-TODAY", account).body["date"] == days_ago(0).isoformat()
 
 
 def test_a_refund_beyond_the_credit_on_the_account_is_refused_and_changes_nothing(account: Caller) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from billing_portal.clock import Clock
 from billing_portal.ingest import IngestRequest, ingest
 from billing_portal.store import LedgerStore
 
@@ -20,9 +21,19 @@ def parse(document: dict[str, Any]) -> BaseModel:
     return parsed
 
 
-def send(store: LedgerStore, document: dict[str, Any], cdr_files: FakeCdrFiles | None = None) -> str:
+# The unit tests' documents are sent as of a day after every date they carry, whatever today's date is.
+AS_OF = datetime(2031, 1, 1, 12, tzinfo=UTC)
+
+
+def send(
+    store: LedgerStore,
+    document: dict[str, Any],
+    cdr_files: FakeCdrFiles | None = None,
+    *,
+    clock: Clock = lambda: AS_OF,
+) -> str:
     """Ingest one document; answers its status (created, posted, already_posted, ...)."""
-    result = ingest(store, cdr_files or FakeCdrFiles(), parse(document))
+    result = ingest(store, cdr_files or FakeCdrFiles(), parse(document), clock=clock)
     status: str = result["status"]
     return status
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -208,3 +208,60 @@ def test_invoice_dates_must_make_sense() -> None:
     document = documents.invoice(ACCOUNT, "INV-1", ISSUED)
     assert "due_date" in errors_of({**document, "due_date": "2026-09-30"})
     assert "period_start" in errors_of({**document, "period_start": "2026-10-01", "period_end": "2026-09-30"})
+
+
+# -- dates: never in the future; a late document keeps its own date ----------------------------------------
+
+# 2026-12-05 at 03:30 UTC is still 2026-12-04 in Toronto, the test account's time zone.
+EVENING_IN_TORONTO = datetime(2026, 12, 5, 3, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        documents.invoice(ACCOUNT, "INV-FUT", date(2026, 12, 6)),
+        documents.payment(ACCOUNT, "PAY-FUT", date(2026, 12, 6), "10.00", method="bank_upload"),
+        documents.credit(ACCOUNT, "CR-FUT", date(2099, 1, 1), "10.00"),
+        documents.refund(ACCOUNT, "RF-FUT", date(2026, 12, 6), "10.00"),
+        documents.pending_credit(ACCOUNT, "CR-PFUT", date(2026, 12, 6), "10.00"),
+    ],
+    ids=lambda document: document["kind"],
+)
+def test_a_document_dated_after_the_accounts_tomorrow_is_refused_and_changes_nothing(
+    store: FakeLedgerStore, document: dict[str, Any]
+) -> None:
+    assert send(store, documents.credit(ACCOUNT, "CR-1", date(2026, 12, 1), "50.00")) == "posted"
+    before, commits = store.accounts[ACCOUNT], store.commits
+
+    with pytest.raises(ValidationFailed) as refused:
+        send(store, document, clock=lambda: EVENING_IN_TORONTO)
+
+    assert refused.value.status == 422
+    assert refused.value.code == "dated_in_the_future"
+    assert "after today (2026-12-04)" in refused.value.message
+    assert (store.accounts[ACCOUNT], store.commits) == (before, commits)
+
+
+def test_a_document_dated_tomorrow_is_accepted_for_clock_skew(store: FakeLedgerStore) -> None:
+    tomorrow = documents.payment(ACCOUNT, "PAY-TMRW", date(2026, 12, 5), "10.00", method="bank_upload")
+    assert send(store, tomorrow, clock=lambda: EVENING_IN_TORONTO) == "posted"
+
+
+def test_a_late_bank_upload_is_posted_on_the_last_posting_date_with_its_own_value_date(
+    store: FakeLedgerStore,
+) -> None:
+    assert send(store, documents.invoice(ACCOUNT, "INV-1", date(2026, 11, 1))) == "posted"
+    assert send(store, documents.credit(ACCOUNT, "CR-1", date(2026, 11, 20), "10.00")) == "posted"
+    late = documents.payment(ACCOUNT, "PAY-LATE", date(2026, 11, 10), "20.00", method="bank_upload")
+
+    assert send(store, late) == "posted"
+
+    stored = store.get_document(ACCOUNT, "PAY-LATE")
+    assert stored is not None
+    assert (stored["date"], stored["value_date"]) == ("2026-11-20", "2026-11-10")
+    rows = store.all_rows(ACCOUNT)
+    assert [(row.id, row.date) for row in rows][-1] == ("PAY-LATE", date(2026, 11, 20))
+    assert rows[-1].balance_cents == rows[-2].balance_cents - 2000
+    # A document on time carries no separate value date.
+    on_time = store.get_document(ACCOUNT, "CR-1")
+    assert on_time is not None and "value_date" not in on_time

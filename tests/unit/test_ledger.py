@@ -148,15 +148,23 @@ def test_a_refund_with_no_credit_at_all_is_refused() -> None:
         refund(state, "RF-1", 1, FEB)
 
 
-def test_a_backdated_posting_is_refused() -> None:
+def test_a_late_document_is_recorded_on_the_last_posting_date_and_keeps_the_balance_true() -> None:
     state = invoice(LedgerState(), "INV-1", 10000, FEB).after
-    with pytest.raises(Conflict) as refused:
-        payment(state, "PAY-1", 5000, JAN)
-    assert refused.value.status == 409
-    assert refused.value.code == "backdated_posting"
-    assert "PAY-1" in refused.value.message
-    # The same day is not backdated.
-    assert payment(state, "PAY-1", 5000, FEB).after.balance_cents == 5000
+    late = payment(state, "PAY-1", 4000, JAN)  # a bank upload dated before the invoice, arriving after it
+    [row] = late.rows
+    assert (row.date, row.credit_cents, row.balance_cents) == (FEB, 4000, 6000)
+    assert late.after.last_entry_date == FEB
+    assert outstanding(late.after) == {"INV-1": 6000}
+    # The next posting follows it in date order.
+    assert payment(late.after, "PAY-2", 6000, MAR).rows[0].balance_cents == 0
+
+
+def test_invoices_of_one_issue_date_are_paid_in_the_order_they_were_posted() -> None:
+    state = invoice(LedgerState(), "INV-B", 10000, JAN).after
+    state = invoice(state, "INV-A", 10000, JAN).after  # posted second, though its id sorts first
+    paid = payment(state, "PAY-1", 10000, FEB)
+    assert [(a.invoice_id, a.cents) for a in paid.allocations] == [("INV-B", 10000)]
+    assert outstanding(paid.after) == {"INV-A": 10000}
 
 
 @pytest.mark.parametrize("cents", [0, -100])

@@ -126,6 +126,8 @@ def _ledger_from_map(version: int, data: dict[str, Any]) -> LedgerState:
                 due_date=date.fromisoformat(v["due_date"]),
                 total_cents=v["total_cents"],
                 outstanding_cents=v["outstanding_cents"],
+                # Invoices posted before the sequence was kept: the id was the tie-break then.
+                seq=v.get("seq", 0),
             )
             for k, v in data.get("open_invoices", {}).items()
         },

@@ -6,12 +6,14 @@ Every document carries the engine's own id; posting the same id twice posts it o
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from billing_portal import cdr, ledger
+from billing_portal.clock import Clock, local_date, utc_now
 from billing_portal.errors import NotFound, ValidationFailed
 from billing_portal.ledger import DOCUMENT_ID, Entry, EntryType, PaymentMethod
 from billing_portal.money import parse_amount
@@ -19,8 +21,12 @@ from billing_portal.posting import PostingPlan, allocations_of, post
 from billing_portal.profile import AddressModel, validate_contacts, validate_time_zone
 from billing_portal.store import Account, Address, LedgerStore
 from billing_portal.taxes import compute_taxes
+from billing_portal.users import NewUser, UsernameTaken, UserService
 
 ACCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+# A document may be dated up to a day past the account's today: the billing engine's clock and the
+# account's time zone can put "today" on either side of midnight. Any later date is a mistake.
+FUTURE_TOLERANCE = timedelta(days=1)
 Amount = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]{0,9})\.[0-9]{2}$", examples=["123.45"])]
 
 
@@ -125,10 +131,24 @@ class PendingCreditIn(_Strict):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class PortalUserIn(NewUser):
+    """An account's first (or a further) portal user, sent after the account: created as Manage Users
+    creates one, with the invitation email and its temporary password."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["portal_user"]
+    account_id: str = Field(pattern=ACCOUNT_ID)
+
+
 IngestRequest = Annotated[
-    AccountIn | InvoiceIn | PaymentIn | CreditIn | RefundIn | PendingCreditIn,
+    AccountIn | InvoiceIn | PaymentIn | CreditIn | RefundIn | PendingCreditIn | PortalUserIn,
     Field(discriminator="kind"),
 ]
+
+
+class DatedInTheFuture(ValidationFailed):
+    code = "dated_in_the_future"
 
 
 class CdrFiles(Protocol):
@@ -140,6 +160,13 @@ def _positive(amount: str, field: str) -> int:
     if cents <= 0:
         raise ValidationFailed(f"The {field} must be more than zero.")
     return cents
+
+
+def _dated(posting: ledger.Posting, value_date: date) -> dict[str, Any]:
+    """The document's dates: when it was recorded (its history row's date) and, when that is later, the
+    date it carries itself."""
+    posted_on = posting.rows[0].date
+    return {"date": posted_on, **({"value_date": value_date} if value_date != posted_on else {})}
 
 
 def _invoice_plan(doc: InvoiceIn) -> PostingPlan:
@@ -164,7 +191,7 @@ def _invoice_plan(doc: InvoiceIn) -> PostingPlan:
         document: dict[str, Any] = {
             "id": doc.invoice_id,
             "type": EntryType.INVOICE.value,
-            "date": doc.issue_date,
+            **_dated(posting, doc.issue_date),
             "description": "Invoice",
             "issue_date": doc.issue_date,
             "period_start": doc.period_start,
@@ -195,7 +222,7 @@ def _payment_plan(doc: PaymentIn) -> PostingPlan:
         document = {
             "id": doc.payment_id,
             "type": EntryType.PAYMENT.value,
-            "date": doc.date,
+            **_dated(posting, doc.date),
             "description": description,
             "amount_cents": cents,
             "method": doc.method.value,
@@ -220,7 +247,7 @@ def _credit_plan(doc: CreditIn) -> PostingPlan:
         document = {
             "id": doc.credit_id,
             "type": EntryType.CREDIT.value,
-            "date": doc.date,
+            **_dated(posting, doc.date),
             "description": description,
             "amount_cents": cents,
             "reason": doc.reason,
@@ -243,7 +270,7 @@ def _refund_plan(doc: RefundIn) -> PostingPlan:
         document = {
             "id": doc.refund_id,
             "type": EntryType.REFUND.value,
-            "date": doc.date,
+            **_dated(posting, doc.date),
             "description": description,
             "amount_cents": cents,
             "reason": doc.reason,
@@ -275,24 +302,28 @@ def _pending_credit_plan(doc: PendingCreditIn) -> PostingPlan:
     return plan
 
 
-def ingest(store: LedgerStore, cdr_files: CdrFiles, request: BaseModel) -> dict[str, Any]:
-    """Post one document from the billing engine; answers what happened."""
+def ingest(
+    store: LedgerStore,
+    cdr_files: CdrFiles,
+    request: BaseModel,
+    *,
+    clock: Clock = utc_now,
+    users: Callable[[], UserService] | None = None,
+) -> dict[str, Any]:
+    """Post one document from the billing engine; answers what happened. `users` builds the Manage Users
+    service, which only a `portal_user` document needs."""
     if isinstance(request, AccountIn):
-        account = Account(
-            account_id=request.account_id,
-            account_number=request.account_number,
-            name=request.name,
-            billing_address=Address(**request.billing_address.model_dump()),
-            time_zone=request.time_zone,
-            billing_contacts=request.billing_contacts,
-        )
-        created = store.create_account(account)
-        return {"status": "created" if created else "already_exists", "id": request.account_id}
-
-    document_id, plan = _plan_for(request)
+        return _create_account(store, request)
     account_id: str = request.account_id  # type: ignore[attr-defined]
-    if store.get_account(account_id) is None:
+    account = store.get_account(account_id)
+    if account is None:
         raise NotFound(f"Account {account_id} does not exist.")
+    if isinstance(request, PortalUserIn):
+        if users is None:
+            raise TypeError("a portal_user document needs the Manage Users service")
+        return _add_portal_user(users(), request)
+    document_id, value_date, plan = _plan_for(request)
+    _refuse_future_date(document_id, value_date, account, clock)
     if store.get_document(account_id, document_id) is not None:
         return {"status": "already_posted", "id": document_id}
     if (
@@ -305,15 +336,56 @@ def ingest(store: LedgerStore, cdr_files: CdrFiles, request: BaseModel) -> dict[
     return {"status": "posted" if outcome.posted else "already_posted", "id": document_id}
 
 
-def _plan_for(request: BaseModel) -> tuple[str, PostingPlan]:
+def _create_account(store: LedgerStore, request: AccountIn) -> dict[str, Any]:
+    account = Account(
+        account_id=request.account_id,
+        account_number=request.account_number,
+        name=request.name,
+        billing_address=Address(**request.billing_address.model_dump()),
+        time_zone=request.time_zone,
+        billing_contacts=request.billing_contacts,
+    )
+    created = store.create_account(account)
+    return {"status": "created" if created else "already_exists", "id": request.account_id}
+
+
+def _refuse_future_date(document_id: str, value_date: date, account: Account, clock: Clock) -> None:
+    """A document dated after the account's today (give or take a day) is refused, so that no date in
+    the future ever enters the ledger, where dates only move forward."""
+    today = local_date(clock(), account.time_zone)
+    if value_date > today + FUTURE_TOLERANCE:
+        raise DatedInTheFuture(
+            f"{document_id} is dated {value_date.isoformat()}, after today ({today.isoformat()}) in the "
+            "account's time zone. Send it on or after that date."
+        )
+
+
+def _add_portal_user(users: UserService, request: PortalUserIn) -> dict[str, Any]:
+    """Created as Manage Users creates a user. The same document again finds the user there and creates
+    and sends nothing; a username taken elsewhere, or deleted, is refused as Manage Users refuses it."""
+    new_user = NewUser.model_validate(request.model_dump(exclude={"kind", "account_id"}))
+    if users.has_user(request.account_id, new_user.username):
+        return {"status": "already_exists", "id": new_user.username}
+    try:
+        users.create(request.account_id, new_user)
+    except UsernameTaken:
+        # The same document sent twice at once: the other delivery created the user.
+        if users.has_user(request.account_id, new_user.username):
+            return {"status": "already_exists", "id": new_user.username}
+        raise
+    return {"status": "created", "id": new_user.username}
+
+
+def _plan_for(request: BaseModel) -> tuple[str, date, PostingPlan]:
+    """The document's id, its own date, and how to post it."""
     if isinstance(request, InvoiceIn):
-        return request.invoice_id, _invoice_plan(request)
+        return request.invoice_id, request.issue_date, _invoice_plan(request)
     if isinstance(request, PaymentIn):
-        return request.payment_id, _payment_plan(request)
+        return request.payment_id, request.date, _payment_plan(request)
     if isinstance(request, CreditIn):
-        return request.credit_id, _credit_plan(request)
+        return request.credit_id, request.date, _credit_plan(request)
     if isinstance(request, RefundIn):
-        return request.refund_id, _refund_plan(request)
+        return request.refund_id, request.date, _refund_plan(request)
     if isinstance(request, PendingCreditIn):
-        return request.credit_id, _pending_credit_plan(request)
+        return request.credit_id, request.date, _pending_credit_plan(request)
     raise TypeError(f"no posting for {type(request).__name__}")

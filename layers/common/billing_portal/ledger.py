@@ -59,6 +59,16 @@ class OpenInvoice:
     due_date: date
     total_cents: int
     outstanding_cents: int
+    # The invoice's place in the account's postings (its history row's seq): what breaks a tie between two
+    # invoices of the same issue date.
+    seq: int = 0
+
+
+def oldest_first(open_invoices: dict[str, OpenInvoice]) -> list[str]:
+    """The unpaid invoices in the order payments and credits pay them (help centre: "Payments are
+    automatically applied to your oldest unpaid invoice"): by issue date, then in the order posted (the id
+    only orders invoices stored before their sequence was kept)."""
+    return sorted(open_invoices, key=lambda i: (open_invoices[i].issue_date, open_invoices[i].seq, i))
 
 
 @dataclass(frozen=True)
@@ -140,10 +150,6 @@ class Entry:
     description: str
 
 
-class BackdatedPosting(Conflict):
-    code = "backdated_posting"
-
-
 class RefundExceedsCredit(Conflict):
     code = "refund_exceeds_credit"
 
@@ -174,11 +180,10 @@ class _Builder:
     def add_row(self, entry: Entry) -> None:
         if entry.amount_cents <= 0:
             raise ValueError("a posted amount is positive; its type says which way it moves the balance")
-        if self.last_entry_date is not None and entry.date < self.last_entry_date:
-            raise BackdatedPosting(
-                f"{entry.id} is dated {entry.date}, before the last posted transaction "
-                f"({self.last_entry_date}); post it with today's date."
-            )
+        # A document dated before the last posting (a bank upload arriving late, say) is recorded on that
+        # posting's date: the history stays in date order and every row's running balance stays true. Its
+        # own date stays in its details as its value date.
+        posted_on = max(entry.date, self.last_entry_date or entry.date)
         is_debit = entry.type in (EntryType.INVOICE, EntryType.REFUND)
         self.balance += entry.amount_cents if is_debit else -entry.amount_cents
         self.rows.append(
@@ -186,7 +191,7 @@ class _Builder:
                 seq=self.entry_count,
                 id=entry.id,
                 type=entry.type,
-                date=entry.date,
+                date=posted_on,
                 description=entry.description,
                 credit_cents=None if is_debit else entry.amount_cents,
                 debit_cents=entry.amount_cents if is_debit else None,
@@ -194,13 +199,13 @@ class _Builder:
             )
         )
         self.entry_count += 1
-        self.last_entry_date = entry.date
+        self.last_entry_date = posted_on
 
     def apply_unapplied(self, source_id: str) -> None:
         """Credit on the account pays the oldest unpaid invoices first. At most MAX_ALLOCATIONS invoices a
         posting, so that it fits one DynamoDB transaction; what is left stays credit on the account and
         pays the next invoices with the next posting."""
-        for invoice_id in sorted(self.open, key=lambda i: (self.open[i].issue_date, i)):
+        for invoice_id in oldest_first(self.open):
             if self.unapplied == 0 or len(self.allocations) >= MAX_ALLOCATIONS:
                 break
             invoice = self.open[invoice_id]
@@ -232,7 +237,8 @@ def post_invoice(state: LedgerState, entry: Entry, due_date: date) -> Posting:
     """An invoice charges the account. Credits pending on this (future) invoice are posted with it."""
     builder = _Builder(state)
     builder.add_row(entry)
-    builder.open[entry.id] = OpenInvoice(entry.date, due_date, entry.amount_cents, entry.amount_cents)
+    seq = builder.rows[-1].seq
+    builder.open[entry.id] = OpenInvoice(entry.date, due_date, entry.amount_cents, entry.amount_cents, seq)
     for credit_id, cents in sorted(state.pending_credits.items()):
         builder.add_row(
             Entry(credit_id, EntryType.CREDIT, entry.date, cents, f"Credit {credit_id} on invoice {entry.id}")

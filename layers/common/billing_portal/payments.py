@@ -392,7 +392,7 @@ class PaymentService:
     def _due_invoices(self, account: Account) -> Iterator[tuple[str, int]]:
         today = self._today(account)
         invoices = account.ledger.open_invoices
-        for invoice_id in sorted(invoices, key=lambda i: (invoices[i].issue_date, i)):
+        for invoice_id in ledger.oldest_first(invoices):
             if invoices[invoice_id].due_date <= today:
                 yield invoice_id, invoices[invoice_id].outstanding_cents
 

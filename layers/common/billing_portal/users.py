@@ -174,6 +174,9 @@ class UserService:
         users = oldest_first(self.records.list_users(account_id))
         return UserList(items=[_view(u, top=i == 0) for i, u in enumerate(users)])
 
+    def has_user(self, account_id: str, username: str) -> bool:
+        return self.records.get_user(account_id, normalize_username(username)) is not None
+
     def top_user(self, account_id: str) -> PortalUser | None:
         users = oldest_first(self.records.list_users(account_id))
         return users[0] if users else None

@@ -11,6 +11,11 @@ from billing_portal.money import format_cents
 from billing_portal.views import Money
 
 
+# The document's own date, when it arrived after a later posting and was recorded on that posting's date
+# (`date`), so that the history stays in date order.
+ValueDate = Annotated[dt.date | None, Field(description="The document's own date, when later than `date`")]
+
+
 class InvoiceLine(BaseModel):
     description: str
     category: Literal["service", "usage"]
@@ -38,6 +43,7 @@ class InvoiceDetails(BaseModel):
     type: Literal["invoice"]
     id: str
     date: dt.date
+    value_date: ValueDate = None
     description: str
     issue_date: dt.date
     period_start: dt.date
@@ -60,6 +66,7 @@ class PaymentDetails(BaseModel):
     type: Literal["payment"]
     id: str
     date: dt.date
+    value_date: ValueDate = None
     description: str
     amount: Money
     method: str
@@ -74,6 +81,7 @@ class CreditDetails(BaseModel):
     type: Literal["credit"]
     id: str
     date: dt.date
+    value_date: ValueDate = None
     description: str
     amount: Money
     reason: str
@@ -87,6 +95,7 @@ class RefundDetails(BaseModel):
     type: Literal["refund"]
     id: str
     date: dt.date
+    value_date: ValueDate = None
     description: str
     amount: Money
     reason: str
@@ -105,7 +114,13 @@ class TransactionDetailsResponse(RootModel[TransactionDetails]):
 
 def transaction_details(doc: dict[str, Any], invoice_pdf_since: dt.date) -> TransactionDetailsResponse:
     kind = doc["type"]
-    common = {"type": kind, "id": doc["id"], "date": doc["date"], "description": doc["description"]}
+    common = {
+        "type": kind,
+        "id": doc["id"],
+        "date": doc["date"],
+        "value_date": doc.get("value_date"),
+        "description": doc["description"],
+    }
     paid = [
         PaidInvoice(invoice_id=a["invoice_id"], amount=format_cents(a["cents"]))
         for a in doc.get("allocations", [])
