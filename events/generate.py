@@ -257,6 +257,13 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
                 body={"refresh_token": "<refresh_token>"},
                 signed_in=False,
             ),
+            "logout": _api(
+                "POST",
+                "/auth/logout",
+                "/auth/logout",
+                body={"refresh_token": "<refresh_token>"},
+                signed_in=False,
+            ),
         },
         "password_reset": {
             "forgot_password": _api(

@@ -25,6 +25,11 @@ def api_event(
     stage: str = "local",
     source_ip: str = "127.0.0.1",
 ) -> dict[str, Any]:
+    """The event of a request to `resource` (the template's route, `/users/{username}`). As API Gateway's
+    REST API delivers it, `path` (and `requestContext.path`, after the stage) is the path as the client sent
+    it, still percent-encoded (`/users/marc.okafor%40example.com`), while `path_parameters` are decoded
+    (`marc.okafor@example.com`), as are the query's parameters (the last of a repeated one in
+    `queryStringParameters`, all of them in `multiValueQueryStringParameters`)."""
     headers = dict(headers or {})
     parsed = parse_qs(query, keep_blank_values=True) if query else {}
     is_base64 = False

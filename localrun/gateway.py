@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -74,7 +75,8 @@ class Request:
     headers: tuple[tuple[str, str], ...]  # as sent, in order, repeated names kept
     body: bytes
     client_ip: str = "127.0.0.1"
-    path_parameters: Mapping[str, str] = field(default_factory=dict)
+    path_parameters: Mapping[str, str] = field(default_factory=dict)  # decoded
+    raw_path: str = ""  # the path as sent, still percent-encoded ("" when it is `path` as is)
 
     def header(self, name: str) -> str | None:
         """The last value of a header (what API Gateway puts in `headers`), any case."""
@@ -216,7 +218,7 @@ class Gateway:
                 "method_not_allowed",
                 (("Allow", allowed),),
             )
-        request = Request(method, path, split.query, headers, body, client_ip, parameters)
+        request = Request(method, path, split.query, headers, body, client_ip, parameters, split.path)
         if isinstance(handler, template.Route):
             return self._invoke(handler, request)
         reply: Reply = handler(request)
@@ -240,7 +242,7 @@ class Gateway:
         event = events.api_event(
             request.method,
             route.path,
-            request.path,
+            request.raw_path or request.path,  # as API Gateway's REST API: `path` as the client sent it
             path_parameters=dict(request.path_parameters),
             query=request.query,
             headers=headers,
@@ -287,11 +289,24 @@ class ExecutionEnvironments:
 
 
 def _string_claims(claims: Mapping[str, Any]) -> dict[str, str]:
-    """Claims as API Gateway hands them to the function: every value a string, booleans in JSON's words."""
-    return {
-        name: ("true" if value else "false") if isinstance(value, bool) else str(value)
-        for name, value in claims.items()
-    }
+    """Claims as API Gateway hands them to the function: every value a string, booleans in JSON's words,
+    and `exp` and `iat` turned into dates ("Tue Nov 03 16:53:10 UTC 2026"), while `auth_time` stays in
+    epoch seconds."""
+    return {name: _claim_text(name, value) for name, value in claims.items()}
+
+
+def _claim_text(name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if name in ("exp", "iat") and isinstance(value, int):
+        # In English whatever the machine's locale, as API Gateway writes it.
+        moment = datetime.fromtimestamp(value, UTC)
+        weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[moment.weekday()]
+        month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[
+            moment.month - 1
+        ]
+        return f"{weekday} {month} {moment.day:02d} {moment:%H:%M:%S} UTC {moment.year}"
+    return str(value)
 
 
 def _from_proxy_result(result: Any, request_id: str, route: template.Route) -> Reply:

@@ -18,7 +18,7 @@ from localrun import demo, openapi, outbox, resources, stand_ins, template
 from localrun.gateway import Gateway, GatewayServer, LocalHandler, Reply, Request, json_reply
 from localrun.queues import QueuePollers
 from localrun.streams import StreamFeeder
-from localrun.tokens import CognitoTokenVerifier
+from localrun.tokens import CognitoTokenVerifier, install_in_moto
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -56,6 +56,7 @@ def main() -> int:
         server = _bind(port)
         moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
         moto.start()
+        install_in_moto()  # tokens last what the template says, and can be revoked
         moto_host, moto_port = moto.get_host_and_port()
         use_local_aws(f"http://{moto_host}:{moto_port}")
         base_url = f"http://{HOST}:{server.server_address[1]}"

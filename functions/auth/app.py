@@ -1,7 +1,9 @@
-"""POST /auth/login and /auth/refresh: signing in through Cognito, behind the portal's own API."""
+"""POST /auth/login, /auth/new-password, /auth/refresh and /auth/logout: signing in and out through
+Cognito, behind the portal's own API."""
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_portal import passwords
@@ -35,11 +37,21 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=8192)
 
 
+class LogoutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # The characters Cognito's refresh tokens are made of: anything else cannot be one.
+    refresh_token: str = Field(
+        min_length=1,
+        max_length=8192,
+        pattern=r"^[A-Za-z0-9_=.-]+$",
+        description="The refresh token given at sign-in",
+    )
+
+
 class LoginResponse(BaseModel):
     """Tokens, or on the first sign-in the challenge to choose a new password."""
 
     id_token: str | None = None
-    access_token: str | None = None
     refresh_token: str | None = None
     expires_in: int | None = None
     challenge: str | None = None
@@ -93,6 +105,20 @@ def new_password(body: NewPasswordRequest) -> Tokens:
 )
 def refresh(body: RefreshRequest) -> Tokens:
     return identity().refresh(body.refresh_token)
+
+
+@app.operation(
+    "POST",
+    "/auth/logout",
+    summary="Sign out: the refresh token is revoked",
+    body=LogoutRequest,
+    status=204,
+    errors=(400, 422, 429),
+    public=True,
+)
+def logout(body: LogoutRequest) -> Response[str]:
+    identity().sign_out(body.refresh_token)
+    return Response(status_code=204, body="")
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

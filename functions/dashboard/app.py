@@ -1,4 +1,5 @@
-"""GET /account: the Account Dashboard in one read of the account item."""
+"""GET /account: the Account Dashboard in one read, of the account item and the caller's user item together
+(the user's session is confirmed from the same read)."""
 
 from typing import Any
 
@@ -17,10 +18,18 @@ settings = settings_loader(Settings)
 app = PortalResolver()
 
 
-@app.operation("GET", "/account", summary="The Account Dashboard", response=Dashboard, errors=(401, 404))
+@app.operation(
+    "GET",
+    "/account",
+    summary="The Account Dashboard",
+    response=Dashboard,
+    errors=(401, 404),
+    reads_session=True,
+)
 def get_account() -> Dashboard:
+    caller = app.caller()
     reader = AccountReader(DynamoLedgerStore(settings().table_name))
-    return reader.dashboard(app.caller().account_id)
+    return reader.signed_in_dashboard(caller.account_id, caller.username, app.confirm_session)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -22,7 +22,15 @@ class Settings(FunctionSettings):
 
 
 # No username has control or invisible characters: such a request is refused, not answered as if sent.
-Username = Annotated[str, Field(min_length=1, max_length=254, pattern=rf"^[^{UNSEEN_CHARACTERS}]+$")]
+Username = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=254,
+        pattern=rf"^[^{UNSEEN_CHARACTERS}]+$",
+        description="The username (an email address), with no control characters or invisible formatting",
+    ),
+]
 
 
 class ForgotPasswordRequest(BaseModel):

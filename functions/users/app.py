@@ -69,9 +69,9 @@ def update_user(username: str, body: UserChanges) -> UserView:
 @app.operation(
     "DELETE",
     "/users/<username>",
-    summary="Delete a portal user, permanently",
+    summary="Delete a portal user, permanently; their sessions end at once",
     status=204,
-    errors=(401, 403, 404),
+    errors=(401, 403, 404, 409),
 )
 def delete_user(username: str) -> Response[str]:
     caller = app.caller()

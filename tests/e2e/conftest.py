@@ -169,20 +169,21 @@ def api(local_stack: str) -> Api:
     return Api(local_stack)
 
 
-@pytest.fixture(scope="session")
+# Tokens last 15 minutes, as deployed: a module signs in afresh rather than keep the session's first tokens.
+@pytest.fixture(scope="module")
 def demo_tokens(api: Api) -> dict[str, Any]:
     """demo@example.com's tokens from POST /auth/login."""
     return api.login(DEMO_USER)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_token(demo_tokens: dict[str, Any]) -> str:
     """demo@example.com's id token, for `Authorization: Bearer`."""
     token: str = demo_tokens["id_token"]
     return token
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def other_token(api: Api) -> str:
     """other@example.com's id token (another account)."""
     token: str = api.login(OTHER_USER)["id_token"]

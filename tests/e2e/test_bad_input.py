@@ -1,8 +1,9 @@
-"""The bad-input catalogue, over HTTP against the local stack: malformed JSON, wrong types, unknown fields,
-huge bodies and strings, control characters and odd Unicode, negative and over-precise amounts, dates out of
-range or impossible, forged cursors, forged and expired tokens. One row per case, each with the 4xx and
-error code it must get (never a 5xx) and the error body {"message", "code"[, "details"]}; a snapshot of
-every table and bucket, taken before the catalogue and after each group of it, shows that nothing changed."""
+"""The bad-input catalogue, over HTTP against the local stack: malformed JSON, bodies nested too deep, wrong
+types, unknown fields, huge bodies and strings, control characters and odd Unicode, negative and
+over-precise amounts, dates out of range or impossible, forged cursors, forged and expired tokens. One row
+per case, each with the 4xx and error code it must get (never a 5xx) and the error body {"message", "code"[,
+"details"]}; a snapshot of every table and bucket, taken before the catalogue and after each group of it,
+shows that nothing changed."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
+from billing_portal.http import MAX_JSON_DEPTH
 from billing_portal.payments import ZERO_PAYMENT
 from localrun import template
 from localrun.gateway import MAX_BODY_BYTES
@@ -190,6 +192,38 @@ def malformed_json(k: Known) -> list[Case]:
     ]
 
 
+def nested_too_deep(k: Known) -> list[Case]:
+    """Every route with a body, sent JSON nested past what the edge reads: refused as it is parsed (400),
+    before any model or check walks it. A thousand levels make a body of a few KiB."""
+
+    def nested(depth: int, kind: str) -> str:
+        return "[" * depth + "1" + "]" * depth if kind == "arrays" else '{"a":' * depth + "1" + "}" * depth
+
+    too_deep = f"The request body nests deeper than {MAX_JSON_DEPTH} levels of arrays and objects."
+    cases = []
+    for route in template.routes():
+        if route.method not in ("POST", "PUT", "PATCH"):
+            continue
+        path = route.path.replace("{username}", k.colleague)
+        path = path.replace("{id}", k.method if path.startswith("/payment-methods/") else k.invoice)
+        headers = with_key() if path == PAY else JSON
+        auth = None if route.public else "demo"
+        for depth, kind in ((1000, "objects"), (1000, "arrays"), (MAX_JSON_DEPTH, "objects")):
+            # The nesting sits under a field, beside what the route would act on: the whole body is one
+            # level more.
+            body = ('{"amount": "1.00", "x": ' + nested(depth, kind) + "}").encode()
+            name = f"{route.method} {route.path}, {kind} {depth + 1} deep"
+            if route.path == "/webhooks/processor":
+                # Its signature is checked first, over the raw body: unsigned, it is refused before parsing.
+                cases.append(Case(name, route.method, path, 400, "callback_refused", body, headers, auth))
+            else:
+                cases.append(
+                    Case(name, route.method, path, 400, "bad_request", body, headers, auth, too_deep)
+                )
+    assert all(len(case.body or b"") < MAX_BODY_BYTES for case in cases), "under the gateway's body limit"
+    return cases
+
+
 def wrong_types(k: Known) -> list[Case]:
     return [
         invalid("amount as a number", "POST", PAY, k.paying(25)),
@@ -228,6 +262,8 @@ def wrong_types(k: Known) -> list[Case]:
         invalid_query("page_size as a boolean", "page_size=true"),
         invalid_query("page_size not offered", "page_size=11"),
         invalid_query("page_size twice", "page_size=10&page_size=50"),
+        invalid_query("page_size twice, the same", "page_size=10&page_size=10"),
+        invalid_query("from twice", "from=2026-01-01&from=2026-02-01"),
     ]
 
 
@@ -552,7 +588,20 @@ def cursors(k: Known) -> list[Case]:
         "empty": "",
     }
     assert len(set(forged.values())) == len(forged)
-    return [invalid_query(name, f"page_size=10&cursor={cursor}") for name, cursor in forged.items()]
+    # The own cursor came with no filter: it does not carry over to a filtered history.
+    other_filters = {
+        "the own cursor, with a type filter": "type=invoice",
+        "the own cursor, with a from date": f"from={datetime.now(UTC).date() - timedelta(days=300)}",
+        "the own cursor, with a to date": f"to={datetime.now(UTC).date()}",
+    }
+    return [
+        *(invalid_query(name, f"page_size=10&cursor={cursor}") for name, cursor in forged.items()),
+        *(
+            invalid_query(name, f"{f}&page_size=10&cursor={k.own_cursor}")
+            for name, f in other_filters.items()
+        ),
+        invalid_query("a cursor given twice", f"page_size=10&cursor={k.own_cursor}&cursor={k.own_cursor}"),
+    ]
 
 
 SIGNED_IN_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -640,6 +689,7 @@ def refused_requests(k: Known) -> list[Case]:
 
 GROUPS: dict[str, Callable[[Known], list[Case]]] = {
     "malformed JSON": malformed_json,
+    "nested too deep": nested_too_deep,
     "wrong types": wrong_types,
     "unknown fields": unknown_fields,
     "huge bodies": huge_bodies,
@@ -689,7 +739,7 @@ def forged(demo_tokens: dict[str, Any], other_token: str) -> dict[str, str]:
         "the account claim swapped": f"{header}.{b64(j(swapped))}.{signature}",
         "another pool's issuer": signed_like_cognito(claims | {"iss": pool}),
         "another app client": signed_like_cognito(claims | {"aud": "another-app-client"}),
-        "an access token": demo_tokens["access_token"],
+        "an access token": signed_like_cognito(claims | {"token_use": "access"}),
         "expired an hour ago": signed_like_cognito(claims | {"iat": now - 7200, "exp": now - 3600}),
         "expired a minute ago": signed_like_cognito(claims | {"iat": now - 3660, "exp": now - 60}),
         "control": signed_like_cognito(claims),

@@ -30,6 +30,9 @@ def test_a_recent_invoice_downloads_as_its_pdf(api: Api, demo_token: str) -> Non
     assert answer.status == 200, answer.raw
     link = answer.body
     assert link["filename"].endswith(".pdf") and newest["id"] in link["filename"]
+    # The invoice's month names the file once, though the billing engine's ids carry it already.
+    month = newest["date"][:7].replace("-", "")
+    assert link["filename"].count(month) == 1, link["filename"]
     seconds_left = (datetime.fromisoformat(link["expires_at"]) - datetime.now(UTC)).total_seconds()
     assert 0 < seconds_left <= 300
     # The link points at the local S3 (the stack's moto server), on the loopback address.

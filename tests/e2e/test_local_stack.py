@@ -8,9 +8,10 @@ import calendar
 import json
 import socket
 import time
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from joserfc import jwt
@@ -154,8 +155,9 @@ def test_outbox_lists_sent_emails(api: Api) -> None:
 
 def test_login_returns_tokens_for_the_demo_user(demo_tokens: dict[str, Any]) -> None:
     assert demo_tokens["expires_in"] > 0
-    for name in ("id_token", "access_token", "refresh_token"):
+    for name in ("id_token", "refresh_token"):
         assert isinstance(demo_tokens[name], str) and demo_tokens[name]
+    assert "access_token" not in demo_tokens  # Cognito's own: never handed out
     assert claims_of(demo_tokens["id_token"])["cognito:username"] == DEMO_USER
 
 
@@ -226,7 +228,11 @@ def test_token_signed_with_another_key_is_401(api: Api, demo_token: str) -> None
 def test_the_access_token_is_not_accepted_in_place_of_the_id_token(
     api: Api, demo_tokens: dict[str, Any]
 ) -> None:
-    assert_error(api.get("/account", token=demo_tokens["access_token"]), NOT_SIGNED_IN, "not_signed_in")
+    # An access token as the user pool issues one (the API never hands one out).
+    claims = claims_of(demo_tokens["id_token"])
+    client_id = claims.pop("aud")
+    access = claims | {"token_use": "access", "client_id": client_id}
+    assert_error(api.get("/account", token=signed_like_cognito(access)), NOT_SIGNED_IN, "not_signed_in")
 
 
 @pytest.mark.parametrize(
@@ -291,3 +297,85 @@ def test_history_type_filter(api: Api, demo_token: str) -> None:
     assert {item["type"] for item in mixed} == {"invoice", "credit"}
     everything = [item for page in walk_history(api, demo_token) for item in page]
     assert len(payments) == sum(item["type"] == "payment" for item in everything)
+
+
+def test_history_type_filter_repeated_is_the_list_it_means(api: Api, demo_token: str) -> None:
+    repeated = [item for page in walk_history(api, demo_token, "&type=invoice&type=credit") for item in page]
+    joined = [item for page in walk_history(api, demo_token, "&type=invoice,credit") for item in page]
+    assert repeated == joined and {item["type"] for item in repeated} == {"invoice", "credit"}
+    answer = api.get("/transactions?page_size=10&page_size=50", token=demo_token)
+    assert_error(answer, 422, "validation_failed")
+    assert answer.body["details"] == [{"field": "page_size", "message": "must be given once, not repeated"}]
+
+
+def test_a_history_cursor_continues_only_the_filters_it_came_with(api: Api, demo_token: str) -> None:
+    invoices = api.get("/transactions?type=invoice&page_size=10", token=demo_token).body
+    cursor = invoices["next_cursor"]
+    assert cursor, "the demo account has more than ten invoices"
+    assert api.get(f"/transactions?type=invoice&page_size=50&cursor={cursor}", token=demo_token).status == 200
+    for other in (
+        "type=payment",
+        "type=invoice,payment",
+        "",
+        f"from={months_back(datetime.now(UTC).date(), 12)}",
+    ):
+        answer = api.get(f"/transactions?{other}&page_size=10&cursor={cursor}", token=demo_token)
+        assert_error(answer, 422, "validation_failed")
+        assert "cursor" in answer.body["message"]
+
+
+# -- ids in the path, as a web client encodes them -------------------------------------------------------
+
+
+def encode_uri_component(text: str) -> str:
+    """What a web client's `encodeURIComponent` makes of a path segment."""
+    return quote(text, safe="-_.!~*'()")
+
+
+def every_character_encoded(text: str) -> str:
+    """A segment with each character percent-encoded: any client may, and it names the same thing."""
+    return "".join(f"%{byte:02X}" for byte in text.encode())
+
+
+def test_a_user_is_edited_and_deleted_through_an_encoded_username(api: Api, demo_token: str) -> None:
+    username = f"marc.okafor+{uuid.uuid4().hex[:8]}@example.com"
+    new_user = {
+        "username": username,
+        "first_name": "Marc",
+        "last_name": "Okafor",
+        "time_zone": "America/Toronto",
+        "notifications_enabled": False,
+    }
+    created = api.post("/users", new_user, token=demo_token)
+    assert created.status == 201, created.raw
+    path = f"/users/{encode_uri_component(username)}"
+    assert "%40" in path and "%2B" in path
+
+    edited = api.request("PATCH", path, json_body={"first_name": "Marcus"}, token=demo_token)
+    assert edited.status == 200, edited.raw
+    assert (edited.body["username"], edited.body["first_name"]) == (username, "Marcus")
+    listed = {user["username"]: user for user in api.get("/users", token=demo_token).body["items"]}
+    assert listed[username]["first_name"] == "Marcus"
+
+    deleted = api.request("DELETE", path, token=demo_token)
+    assert deleted.status == 204, deleted.raw
+    assert username not in {user["username"] for user in api.get("/users", token=demo_token).body["items"]}
+    assert_error(api.request("DELETE", path, token=demo_token), 404, "not_found")
+
+
+def test_ids_in_the_path_may_be_percent_encoded(api: Api, demo_token: str) -> None:
+    newest = api.get("/transactions?type=invoice&page_size=10", token=demo_token).body["items"][0]["id"]
+    plain = api.get(f"/transactions/{newest}", token=demo_token)
+    encoded = api.get(f"/transactions/{every_character_encoded(newest)}", token=demo_token)
+    assert plain.status == encoded.status == 200, encoded.raw
+    assert encoded.body == plain.body
+    pdf = api.get(f"/invoices/{every_character_encoded(newest)}/pdf", token=demo_token)
+    assert pdf.status == 200, pdf.raw
+    assert newest in pdf.body["filename"]
+
+    card = api.post("/payment-methods", {"token": "tok_visa"}, token=demo_token)
+    assert card.status == 201, card.raw
+    path = f"/payment-methods/{every_character_encoded(card.body['id'])}"
+    assert api.request("DELETE", path, token=demo_token).status == 204
+    remaining = {method["id"] for method in api.get("/payment-methods", token=demo_token).body["items"]}
+    assert card.body["id"] not in remaining

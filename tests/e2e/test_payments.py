@@ -1,6 +1,7 @@
 """Payments over HTTP, as the web client and the card processor see them: a saved card approved, a new card
 declined, a pending payment settled by the processor's signed callback, a forged callback refused, Auto Pay
-run twice charging once, concurrent submissions, and no card number stored or logged anywhere."""
+run twice charging once, concurrent submissions (one payment in flight per account at a time), and no card
+number stored or logged anywhere."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from billing_portal.ledger import PAYMENT_PENDING
 from billing_portal.money import format_cents, parse_amount
-from billing_portal.payments import PAYMENT_PENDING
 from billing_portal.processor import DECLINED, SIGNATURE_HEADER, signature_header
 
 from .conftest import DEMO_USER, OTHER_USER, Answer, Api
@@ -69,11 +70,23 @@ def saved_card_id(api: Api, token: str) -> str:
     return method_id
 
 
-def charges_of(api: Api, payment_id: str) -> list[dict[str, Any]]:
-    """The card processor's charges made for one payment of the portal."""
+def all_charges(api: Api) -> list[dict[str, Any]]:
+    """Every charge the card processor made, in the order it made them."""
     answer = api.get("/_local/processor/charges")
     assert answer.status == 200, answer.raw
-    return [c for c in answer.body["items"] if c["metadata"]["payment_id"] == payment_id]
+    items: list[dict[str, Any]] = answer.body["items"]
+    return items
+
+
+def charges_of(api: Api, payment_id: str) -> list[dict[str, Any]]:
+    """The card processor's charges made for one payment of the portal."""
+    return [c for c in all_charges(api) if c["metadata"]["payment_id"] == payment_id]
+
+
+def settle(api: Api, payment_id: str, outcome: str) -> None:
+    """The bank decides on a pending payment; the processor's signed callback reaches the portal."""
+    answer = api.post("/_local/processor/settle", {"payment_id": payment_id, "outcome": outcome})
+    assert answer.status == 200, answer.raw
 
 
 def emails_since(
@@ -237,7 +250,10 @@ def test_twenty_submissions_of_one_key_charge_once_and_answer_alike(api: Api, de
 
 
 def test_twenty_concurrent_payments_leave_the_balance_exactly_right(api: Api, demo_token: str) -> None:
-    before = balance_cents(api, demo_token)
+    """Twenty Pay clicks with keys of their own: one payment is in flight at a time, so those that arrive
+    while another is at the processor are refused (409) and never charged; every one approved is posted
+    once and the balance moves by exactly their sum."""
+    before, charges_before = balance_cents(api, demo_token), len(all_charges(api))
     method_id = saved_card_id(api, demo_token)
     amounts = [100 + index * 7 for index in range(THREADS)]  # 1.00, 1.07, 1.14...
     answers = all_at_once(
@@ -246,11 +262,74 @@ def test_twenty_concurrent_payments_leave_the_balance_exactly_right(api: Api, de
             api, demo_token, {"amount": format_cents(amounts[index]), "payment_method_id": method_id}
         ),
     )
-    assert [a.status for a in answers] == [201] * THREADS, [a.raw for a in answers if a.status != 201]
-    assert balance_cents(api, demo_token) == before - sum(amounts)
-    ids = {a.body["id"] for a in answers}
-    history = api.get("/transactions?type=payment&page_size=50", token=demo_token).body["items"]
-    assert ids <= {item["id"] for item in history}
+    assert {a.status for a in answers} <= {201, 409}, [a.raw for a in answers]
+    approved = [a.body for a in answers if a.status == 201]
+    assert approved and {p["status"] for p in approved} == {"approved"}
+    assert all(a.body["code"] == "payment_pending" for a in answers if a.status == 409)
+    assert balance_cents(api, demo_token) == before - sum(parse_amount(p["amount"]) for p in approved)
+    made = all_charges(api)[charges_before:]
+    assert sorted(c["metadata"]["payment_id"] for c in made) == sorted(p["id"] for p in approved)
+    history = api.get("/transactions?type=payment&page_size=100", token=demo_token).body["items"]
+    assert {p["id"] for p in approved} <= {item["id"] for item in history}
+
+
+def test_pay_clicks_at_once_while_the_bank_takes_its_time_make_one_payment(api: Api, demo_token: str) -> None:
+    """Six Pay clicks with different keys, the processor answering pending: exactly one payment is made
+    (201 pending); every other click gets 409 with the help centre's sentence and is never charged. When the
+    bank approves, the account is charged once."""
+    clicks = 6
+    before, charges_before = balance_cents(api, demo_token), len(all_charges(api))
+    body = {"amount": "45.00", "new_payment_method": {"token": "tok_pending"}}
+
+    answers = all_at_once(clicks, lambda _: pay(api, demo_token, body))
+
+    made = [a for a in answers if a.status == 201]
+    assert len(made) == 1, [a.raw for a in answers]
+    pending = made[0].body
+    assert pending["status"] == "pending"
+    refused = [a for a in answers if a.status != 201]
+    assert [(a.status, a.body["code"], a.body["message"]) for a in refused] == [
+        (409, "payment_pending", PAYMENT_PENDING)
+    ] * (clicks - 1)
+    new_charges = all_charges(api)[charges_before:]
+    assert [(c["metadata"]["payment_id"], c["amount_cents"]) for c in new_charges] == [(pending["id"], 4500)]
+
+    settle(api, pending["id"], "approved")
+    assert balance_cents(api, demo_token) == before - 4500
+    assert len(all_charges(api)) == charges_before + 1
+    again = pay(api, demo_token, {"amount": "1.00", "payment_method_id": saved_card_id(api, demo_token)})
+    assert again.status == 201, again.raw
+
+
+def test_approved_payments_racing_a_pending_one_never_leave_two_in_flight(api: Api, demo_token: str) -> None:
+    """A pending payment and saved-card payments submitted together: whichever goes first, no payment is
+    charged while another is in flight, at most one is left pending, and only what was answered 201 was
+    charged."""
+    clicks = 8
+    before, charges_before = balance_cents(api, demo_token), len(all_charges(api))
+    method_id = saved_card_id(api, demo_token)
+    bodies = [{"amount": "30.00", "new_payment_method": {"token": "tok_pending"}}] + [
+        {"amount": format_cents(200 + index), "payment_method_id": method_id} for index in range(1, clicks)
+    ]
+
+    answers = all_at_once(clicks, lambda index: pay(api, demo_token, bodies[index]))
+
+    assert {a.status for a in answers} <= {201, 409}, [a.raw for a in answers]
+    assert all(a.body["code"] == "payment_pending" for a in answers if a.status == 409)
+    made = [a.body for a in answers if a.status == 201]
+    pending = [p for p in made if p["status"] == "pending"]
+    approved = [p for p in made if p["status"] == "approved"]
+    assert len(pending) <= 1 and len(pending) + len(approved) == len(made) >= 1
+    new_charges = all_charges(api)[charges_before:]
+    assert sorted(c["metadata"]["payment_id"] for c in new_charges) == sorted(p["id"] for p in made)
+    assert balance_cents(api, demo_token) == before - sum(parse_amount(p["amount"]) for p in approved)
+    if pending:
+        # While it is pending, nothing else goes through; declined, the account is free again.
+        blocked = pay(api, demo_token, {"amount": "2.00", "payment_method_id": method_id})
+        assert blocked.status == 409, blocked.raw
+        settle(api, pending[0]["id"], "declined")
+    again = pay(api, demo_token, {"amount": "2.00", "payment_method_id": method_id})
+    assert again.status == 201, again.raw
 
 
 # -- auto pay --------------------------------------------------------------------------------------------

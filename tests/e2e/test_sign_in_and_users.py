@@ -7,12 +7,16 @@ The stack is shared by the whole session, so every user made here has a username
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import threading
 import uuid
 from typing import Any
 
 import pytest
+
+from localrun import template
 
 from .conftest import DEMO_USER, OTHER_USER, Answer, Api
 
@@ -20,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 DEMO_COLLEAGUE = "marc.okafor@example.com"
 USERNAME_TAKEN = "The username already exists. Please use a different username."
-CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user."
+CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user account."
 CHOSEN_PASSWORD = "Maple-Leaf-2026-Snow"
 NEW_PASSWORD = "Prairie-Wind-1867-Oak"
 RULES = {
@@ -175,7 +179,8 @@ def test_a_new_user_reads_the_welcome_email_signs_in_and_chooses_a_password(
 
     accepted = new_password(api, username, session, CHOSEN_PASSWORD)
     assert accepted.status == 200, accepted.raw
-    assert {"id_token", "access_token", "refresh_token", "expires_in"} <= accepted.body.keys()
+    # Never Cognito's access token: with it, Cognito's own user API could be called past the portal.
+    assert accepted.body.keys() == {"id_token", "refresh_token", "expires_in"}
 
     again = login(api, username, CHOSEN_PASSWORD)
     assert again.status == 200, again.raw
@@ -379,3 +384,126 @@ def test_users_routes_need_a_signed_in_user(api: Api) -> None:
     assert_error(api.post("/users", new_user(unique())), 401)
     assert_error(api.request("PATCH", f"/users/{DEMO_USER}", json_body={"first_name": "X"}), 401)
     assert_error(api.request("DELETE", f"/users/{DEMO_COLLEAGUE}"), 401)
+
+
+# -- sessions end when the user is deleted or resets their password ------------------------------------------
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """A JWT's payload, unverified (the test only reads what the stack issued)."""
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
+
+
+def refused_everywhere(api: Api, token: str) -> list[Answer]:
+    """What a token gets from a read and from each kind of change, each of which would otherwise work."""
+    return [
+        api.get("/account", token=token),
+        api.get("/me", token=token),
+        api.post("/users", new_user(unique("ghost")), token=token),
+        api.request(
+            "POST",
+            "/payments",
+            json_body={"amount": "1.00", "new_payment_method": {"token": "tok_visa"}},
+            token=token,
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        ),
+        api.request("PATCH", "/account/profile", json_body={"time_zone": "America/Regina"}, token=token),
+    ]
+
+
+def test_a_deleted_users_token_is_refused_at_once(api: Api, demo_token: str) -> None:
+    username, tokens = sign_up(api, demo_token)
+    assert api.get("/me", token=tokens["id_token"]).status == 200
+    account_before = api.get("/account", token=demo_token).body
+    users_before = usernames(api, demo_token)
+    assert delete(api, f"/users/{username}", demo_token).status == 204
+
+    for answer in refused_everywhere(api, tokens["id_token"]):
+        assert_error(answer, 401, "Sign in to continue.")
+    # Nothing they sent was done: no user added, no payment, the profile as it was.
+    assert usernames(api, demo_token) == [name for name in users_before if name != username]
+    assert api.get("/account", token=demo_token).body == account_before
+
+
+def test_a_token_from_before_a_password_reset_is_refused_at_once(api: Api, demo_token: str) -> None:
+    username, tokens = sign_up(api, demo_token)
+    assert api.get("/me", token=tokens["id_token"]).status == 200
+    assert api.post("/auth/forgot-password", {"username": username}).status == 202
+    code = found_in(r"verification code: (\d{6})\b", emails_to(api, username)[-1])
+    reset = {"username": username, "code": code, "new_password": NEW_PASSWORD}
+    assert api.post("/auth/reset-password", reset).status == 200
+
+    for answer in refused_everywhere(api, tokens["id_token"]):
+        assert_error(answer, 401, "Sign in to continue.")
+    fresh = login(api, username, NEW_PASSWORD).body["id_token"]
+    me = api.get("/me", token=fresh)
+    assert (me.status, me.body["username"]) == (200, username)
+
+
+def delete_each_other(api: Api, users: dict[str, str]) -> dict[str, Answer]:
+    """Each of the two users (username: id token) deletes the other, both requests sent at the same moment
+    from threads of their own; each one's answer."""
+    start = threading.Barrier(len(users), timeout=60)
+    answers: dict[str, Answer] = {}
+
+    def deletes(me: str, other: str) -> None:
+        start.wait()
+        answers[me] = delete(api, f"/users/{other}", users[me])
+
+    first, second = users
+    threads = [threading.Thread(target=deletes, args=pair) for pair in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_of_two_users_deleting_each_other_at_the_same_moment_at_most_one_succeeds(
+    api: Api, demo_token: str
+) -> None:
+    for _ in range(3):
+        users = {
+            username: tokens["id_token"] for username, tokens in (sign_up(api, demo_token) for _ in "ab")
+        }
+        answers = delete_each_other(api, users)
+
+        succeeded = [me for me, answer in answers.items() if answer.status == 204]
+        assert len(succeeded) == 1, {me: (a.status, a.raw) for me, a in answers.items()}
+        [winner] = succeeded
+        [loser] = set(users) - {winner}
+        # The loser was deleted first or at the same moment: refused as a deleted user, or as too late.
+        assert answers[loser].status in (401, 409), answers[loser].raw
+        listed = usernames(api, demo_token)
+        assert winner in listed and loser not in listed
+        assert api.get("/me", token=users[winner]).status == 200
+        assert_error(api.get("/me", token=users[loser]), 401)
+
+
+def test_signing_out_revokes_the_refresh_token(api: Api, demo_token: str) -> None:
+    username, _ = sign_up(api, demo_token)
+    tokens = login(api, username, CHOSEN_PASSWORD).body
+    assert api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status == 200
+    signed_out = api.post("/auth/logout", {"refresh_token": tokens["refresh_token"]})
+    assert (signed_out.status, signed_out.raw) == (204, b"")
+    assert_error(api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}), 401)
+
+
+def test_sign_in_hands_out_the_id_and_refresh_tokens_only(api: Api, demo_token: str) -> None:
+    username, first = sign_up(api, demo_token)
+    signed_in = login(api, username, CHOSEN_PASSWORD).body
+    refreshed = api.post("/auth/refresh", {"refresh_token": signed_in["refresh_token"]}).body
+    for answer in (first, signed_in, refreshed):
+        assert answer.keys() == {"id_token", "refresh_token", "expires_in"}
+
+
+def test_tokens_last_what_the_template_says(api: Api, demo_token: str) -> None:
+    client = template.resources()["UserPoolClient"]["Properties"]
+    seconds = {"minutes": 60, "hours": 3600}[client["TokenValidityUnits"]["IdToken"]]
+    lifetime = client["IdTokenValidity"] * seconds
+    username, _ = sign_up(api, demo_token)
+    tokens = login(api, username, CHOSEN_PASSWORD).body
+    claims = claims_of(tokens["id_token"])
+    assert claims["exp"] - claims["iat"] == lifetime == tokens["expires_in"] == 15 * 60

@@ -289,6 +289,34 @@ def test_the_other_way_round_the_demo_user_gets_404_for_the_other_accounts_ids(
     assert_unchanged(api, stored_before)
 
 
+def percent_encoded(text: str) -> str:
+    """Each character percent-encoded: the same id to the API, as a web client may send it."""
+    return "".join(f"%{byte:02X}" for byte in text.encode())
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_IDS, ids=lambda route: f"{route.method} {route.path}")
+def test_another_accounts_id_percent_encoded_is_404_like_an_id_that_exists_nowhere(
+    api: Api,
+    other_token: str,
+    route: template.Route,
+    demo_ids: dict[tuple[str, str], str],
+    stored_before: dict[str, Any],
+) -> None:
+    """Decoding the path reaches the same id: the boundary holds for the encoded form as for the plain one."""
+    real = {name: demo_ids[(route.path, name)] for name in parameters(route.path)}
+    absent = {name: stand_in(value) for name, value in real.items()}
+
+    def send(ids: dict[str, str]) -> Answer:
+        encoded = {name: percent_encoded(value) for name, value in ids.items()}
+        body = VALID_BODIES.get((route.method, route.path))
+        return api.request(route.method, path_with(route, encoded), json_body=body, token=other_token)
+
+    theirs, nowhere = send(real), send(absent)
+    assert (theirs.status, nowhere.status) == (404, 404), (theirs.raw, nowhere.raw)
+    assert masked(theirs, real) == masked(nowhere, absent), "the answer tells the two apart"
+    assert_unchanged(api, stored_before)
+
+
 def test_the_reverse_direction_covers_reads_and_writes() -> None:
     """The other way round is no token gesture: it reaches a read, a write and a delete at least."""
     assert {route.method for route in REVERSIBLE} >= {"GET", "POST", "DELETE"}, REVERSIBLE

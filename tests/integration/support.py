@@ -4,6 +4,7 @@ and calling an API route's function with the event API Gateway would deliver (ro
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from billing_portal.accounts import utc_today
+from billing_portal.dynamo_users import DynamoUserRecords
+from billing_portal.store import PortalUser
 from localrun import events, functions, outbox, template
 from localrun.streams import StreamFeeder
 
@@ -32,6 +35,15 @@ class Caller:
     @property
     def claims(self) -> dict[str, str]:
         return {"custom:account_id": self.account_id, "cognito:username": self.username}
+
+
+def portal_user(caller: Caller, created_at: str = "2025-01-01T00:00:00.000+00:00") -> Caller:
+    """Make the caller one of their account's portal users, as Manage Users records one (the API honours a
+    token only while its user is one of the account's)."""
+    DynamoUserRecords(os.environ["TABLE_NAME"]).claim(
+        PortalUser(caller.account_id, caller.username, "Pat", "Lee", "America/Toronto", False, created_at)
+    )
+    return caller
 
 
 def _context(name: str) -> functions.LambdaContext:

@@ -19,6 +19,8 @@ import pytest
 from billing_portal.accounts import months_before, utc_today
 from billing_portal.dynamo import DynamoLedgerStore
 from billing_portal.store import PortalUser
+from localrun.template import resources
+from localrun.tokens import install_in_moto
 
 from .support import (
     Caller,
@@ -33,6 +35,7 @@ from .support import (
     invoice_doc,
     payment_doc,
     pending_credit_doc,
+    portal_user,
     posted,
     refund_doc,
 )
@@ -111,6 +114,8 @@ def accounts(aws: dict[str, str]) -> dict[str, str]:
     # 50.00 + GST 2.50 + QST 4.99 (9.975 %, rounded half up) = 57.49
     posted(invoice_doc(BOB.account_id, "INV-B1", days_ago(80), [("Hosted seats", "service", 2, "50.00")]))
     posted(credit_doc(BOB.account_id, "CR-B1", days_ago(30), "20.00"))
+    portal_user(ANN)
+    portal_user(BOB)
     return aws
 
 
@@ -224,7 +229,7 @@ def test_answers_allow_the_web_portals_origin_only(accounts: Any) -> None:
 
 
 def test_a_card_payment_before_july_2025_shows_as_historical(accounts: Any) -> None:
-    carol = Caller("acct-carol", "carol@example.com")
+    carol = portal_user(Caller("acct-carol", "carol@example.com"))
     posted(account_doc(carol.account_id))
     posted(payment_doc(carol.account_id, "PAY-C1", date(2025, 6, 30), "12.00"))
     assert dashboard(carol)["last_payment"] == {
@@ -245,7 +250,7 @@ def test_reading_without_signing_in_is_401_and_an_account_that_does_not_exist_is
     for path in ("/account", "/transactions", "/transactions/INV-A1", "/me"):
         assert_error(get(path, None), 401, "not_signed_in")
     assert_error(call("PATCH", "/account/profile", None, body={"time_zone": "America/Regina"}), 401)
-    assert_error(get("/account", Caller("acct-gone", "ghost@example.com")), 404, "not_found")
+    assert_error(get("/account", portal_user(Caller("acct-gone", "ghost@example.com"))), 404, "not_found")
 
 
 # -- PATCH /account/profile ------------------------------------------------------------------------------
@@ -483,7 +488,7 @@ def test_page_sizes_are_10_50_or_100_and_filters_are_validated(accounts: Any) ->
 
 def post_busy_account() -> tuple[Caller, list[str]]:
     """25 transactions, five of them on one day; returns the ids newest first."""
-    dave = Caller("acct-dave", "dave@example.com")
+    dave = portal_user(Caller("acct-dave", "dave@example.com"))
     posted(account_doc(dave.account_id))
     ids: list[str] = []
     for month in range(10):
@@ -569,6 +574,7 @@ def test_invoice_details_follow_its_payments(accounts: Any) -> None:
         "type": "invoice",
         "id": "INV-A1",
         "date": issued.isoformat(),
+        "value_date": None,
         "description": "Invoice",
         "issue_date": issued.isoformat(),
         "period_start": (issued - timedelta(days=30)).isoformat(),
@@ -584,6 +590,7 @@ def test_invoice_details_follow_its_payments(accounts: Any) -> None:
         "total": "135.60",
         "amount_paid": "0.00",
         "balance_due": "135.60",
+        "covered_by_pending_credit": "0.00",
         "status": "open",
         "payments_applied": [],
         "call_count": None,
@@ -629,6 +636,7 @@ def test_payment_details_name_the_method_and_the_invoices_it_paid(accounts: Any)
         "type": "payment",
         "id": "PAY-A2",
         "date": days_ago(60).isoformat(),
+        "value_date": None,
         "description": "Bank Upload",
         "amount": "150.00",
         "method": "bank_upload",
@@ -653,6 +661,7 @@ def test_credit_refund_and_pending_credit_details(accounts: Any) -> None:
         "type": "credit",
         "id": "CR-A1",
         "date": days_ago(50).isoformat(),
+        "value_date": None,
         "description": "Credit CR-A1",
         "amount": "10.00",
         "reason": "Service outage",
@@ -665,6 +674,7 @@ def test_credit_refund_and_pending_credit_details(accounts: Any) -> None:
         "type": "refund",
         "id": "RF-A1",
         "date": days_ago(30).isoformat(),
+        "value_date": None,
         "description": "Refund RF-A1",
         "amount": "20.00",
         "reason": "Overpayment returned",
@@ -755,8 +765,8 @@ def test_me_is_the_signed_in_users_record(accounts: dict[str, str]) -> None:
     }
     assert ok(get("/me", Caller(ANN.account_id, "Ann@Example.COM")))["username"] == "ann@example.com"
     assert ok(get("/me", BOB))["first_name"] == "Bob"
-    # Bob's username with Ann's account is nobody.
-    assert_error(get("/me", Caller(ANN.account_id, "bob@example.com")), 404, "not_found")
+    # Bob's username with Ann's account is nobody: no user of the account, so not signed in.
+    assert_error(get("/me", Caller(ANN.account_id, "bob@example.com")), 401, "not_signed_in")
     assert_error(get("/me", None), 401, "not_signed_in")
     assert_error(get("/me", Caller(ANN.account_id, "")), 401, "not_signed_in")
 
@@ -802,7 +812,8 @@ def claims_of(token: str) -> dict[str, Any]:
 def test_login_gives_tokens_that_name_the_account(users: Any) -> None:
     reply = login({"username": "Ann@Example.com ", "password": PASSWORD})
     assert reply.status == 200, reply.body
-    assert set(reply.body) == {"id_token", "access_token", "refresh_token", "expires_in"}
+    # Never Cognito's access token: with it, Cognito's own user API could be called directly.
+    assert set(reply.body) == {"id_token", "refresh_token", "expires_in"}
     assert reply.body["expires_in"] > 0 and reply.body["refresh_token"]
     claims = claims_of(reply.body["id_token"])
     assert claims["custom:account_id"] == ANN.account_id
@@ -828,14 +839,56 @@ def test_refresh_gives_new_tokens_and_garbage_is_401(users: Any) -> None:
     tokens = ok(login({"username": "ann@example.com", "password": PASSWORD}))
     refreshed = call("POST", "/auth/refresh", None, body={"refresh_token": tokens["refresh_token"]})
     assert refreshed.status == 200, refreshed.body
-    assert set(refreshed.body) == {"id_token", "access_token", "refresh_token", "expires_in"}
+    assert set(refreshed.body) == {"id_token", "refresh_token", "expires_in"}
     assert claims_of(refreshed.body["id_token"])["custom:account_id"] == ANN.account_id
     assert refreshed.body["refresh_token"]
 
-    for garbage in ("garbage", "a.b.c", tokens["access_token"], "é" * 100):
+    for garbage in ("garbage", "a.b.c", tokens["id_token"], "é" * 100):
         assert_error(
             call("POST", "/auth/refresh", None, body={"refresh_token": garbage}), 401, "not_signed_in"
         )
+
+
+@pytest.fixture
+def cognito(users: dict[str, str]) -> dict[str, str]:
+    """The user pool revoking and timing tokens as Cognito does (moto does neither; see localrun.tokens)."""
+    install_in_moto()
+    return users
+
+
+def test_logout_revokes_the_refresh_token(cognito: Any) -> None:
+    tokens = ok(login({"username": "ann@example.com", "password": PASSWORD}))
+    elsewhere = ok(login({"username": "ann@example.com", "password": PASSWORD}))
+    reply = call("POST", "/auth/logout", None, body={"refresh_token": tokens["refresh_token"]})
+    assert (reply.status, reply.body) == (204, None)
+    refused = call("POST", "/auth/refresh", None, body={"refresh_token": tokens["refresh_token"]})
+    assert_error(refused, 401, "not_signed_in")
+    # Signing out again, or with what is not a refresh token, answers the same and ends nothing else.
+    for token in (tokens["refresh_token"], "made-up", tokens["id_token"]):
+        assert call("POST", "/auth/logout", None, body={"refresh_token": token}).status == 204
+    assert (
+        call("POST", "/auth/refresh", None, body={"refresh_token": elsewhere["refresh_token"]}).status == 200
+    )
+
+
+def test_logout_bodies_are_validated(cognito: Any) -> None:
+    for body in (
+        {},
+        {"refresh_token": ""},
+        {"refresh_token": "a b"},
+        {"refresh_token": "x", "everywhere": 1},
+    ):
+        assert_error(call("POST", "/auth/logout", None, body=body), 422, "validation_failed")
+    assert_error(call("POST", "/auth/logout", None, body="{"), 400, "bad_request")
+
+
+def test_tokens_last_what_the_template_says(cognito: Any) -> None:
+    client = resources()["UserPoolClient"]["Properties"]
+    assert client["TokenValidityUnits"]["IdToken"] == "minutes"
+    lifetime = client["IdTokenValidity"] * 60
+    tokens = ok(login({"username": "ann@example.com", "password": PASSWORD}))
+    claims = claims_of(tokens["id_token"])
+    assert claims["exp"] - claims["iat"] == lifetime == tokens["expires_in"] == 15 * 60
 
 
 def test_auth_bodies_are_validated(users: Any) -> None:

@@ -24,6 +24,7 @@ from .support import (
     invoice_doc,
     payment_doc,
     pending_credit_doc,
+    portal_user,
     posted,
     refund_doc,
 )
@@ -34,7 +35,7 @@ OWNER = Caller("acct-ing", "owner@example.com")
 @pytest.fixture
 def account(aws: dict[str, str]) -> Caller:
     posted(account_doc(OWNER.account_id, province="QC", postal_code="H2X 1Y4"))
-    return OWNER
+    return portal_user(OWNER)
 
 
 def what_the_customer_sees(caller: Caller) -> tuple[Any, Any]:
@@ -85,7 +86,7 @@ def test_an_account_is_created_once_and_a_second_create_changes_nothing(aws: dic
     again = ingest(account_doc("acct-new", name="Second Name Inc.", province="BC", postal_code="V6B 1A1"))
     assert again == {"status": "already_exists", "id": "acct-new"}
 
-    dashboard = call("GET", "/account", Caller("acct-new", "someone@example.com")).body
+    dashboard = call("GET", "/account", portal_user(Caller("acct-new", "someone@example.com"))).body
     assert dashboard["name"] == "First Name Inc."
     assert dashboard["billing_address"]["province"] == "ON"
 
@@ -96,7 +97,7 @@ def test_an_account_with_an_invalid_profile_is_refused_with_each_problem(aws: di
     error = assert_rejected(ingest(document), 422, "validation_failed")
     fields = {d["field"] for d in error["details"]}
     assert {"account.time_zone", "account.billing_contacts", "account.billing_address.province"} <= fields
-    assert call("GET", "/account", Caller("acct-bad", "x@example.com")).status == 404
+    assert call("GET", "/account", portal_user(Caller("acct-bad", "x@example.com"))).status == 404
 
     for time_zone in ("America", "A" * 300, "../etc/passwd"):
         error = assert_rejected(

@@ -13,7 +13,17 @@ import pypdf
 
 from billing_portal.accounts import HISTORY_MONTHS, months_before, utc_today
 
-from .support import Caller, account_doc, assert_error, call, days_ago, invoice_doc, payment_doc, posted
+from .support import (
+    Caller,
+    account_doc,
+    assert_error,
+    call,
+    days_ago,
+    invoice_doc,
+    payment_doc,
+    portal_user,
+    posted,
+)
 
 DANA = Caller("acct-pdf", "dana@erable.example")
 OMAR = Caller("acct-pdf-other", "omar@other.example")
@@ -46,6 +56,8 @@ def setup_accounts() -> None:
         )
     )
     posted(account_doc(OMAR.account_id, account_number="200300400", name="Other Co"))
+    portal_user(DANA)
+    portal_user(OMAR)
 
 
 def test_the_link_is_a_short_presigned_get_of_the_stored_pdf(aws: dict[str, str]) -> None:

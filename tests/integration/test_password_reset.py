@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from billing_portal.mailer import MailNotSent, SesMailer
 from billing_portal.password_reset import INVALID_CODE, MAX_ATTEMPTS
 from localrun import events, functions, outbox
 
@@ -29,6 +30,7 @@ from .test_users_functions import (
     seed_user,
     temporary_password,
     unique,
+    with_token,
 )
 
 NEW_PASSWORD = "Prairie-Wind-1867-Oak"
@@ -186,12 +188,52 @@ def test_forgot_and_reset_with_the_emailed_code(team: dict[str, str]) -> None:
     assert login(username, NEW_PASSWORD).status == 200
 
 
+def test_when_the_email_cannot_be_sent_forgot_answers_the_same_and_tells_only_the_log(
+    team: dict[str, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    username, _ = signed_up()
+    invitee = invited()
+    sent = len(outbox.items())
+
+    def unavailable(self: SesMailer, email: Any) -> str:
+        raise MailNotSent("SES refused the email: ServiceUnavailable", passing=True)
+
+    monkeypatch.setattr(SesMailer, "send", unavailable)
+    answers = [forgot(who) for who in (username, invitee, "nobody@erable.example")]
+    assert {reply.status for reply in answers} == {202}
+    assert len({json.dumps(reply.body) for reply in answers}) == 1
+    assert len(outbox.items()) == sent
+    failures = [record for record in caplog.records if "could not be sent" in record.getMessage()]
+    assert len(failures) == 2
+    for record in failures:
+        assert username not in str(vars(record)) and invitee not in str(vars(record))
+
+    # Once SES takes email again, pressing again sends at once: the unsent code was not kept.
+    monkeypatch.undo()
+    assert forgot(username).status == 202
+    assert reset(username, emailed_code(username)).status == 200
+    assert login(username, NEW_PASSWORD).status == 200
+
+
 def test_one_email_a_minute_however_often_forgot_is_pressed(team: dict[str, str]) -> None:
     username, _ = signed_up()
     sent = len(emails_to(username))
     for _ in range(3):
         assert forgot(username).status == 202
     assert len(emails_to(username)) == sent + 1
+
+
+def test_a_reset_ends_at_once_the_sessions_signed_in_before_it(team: dict[str, str]) -> None:
+    username, tokens = signed_up()
+    assert with_token("GET", "/me", tokens["id_token"]).status == 200
+    forgot(username)
+    assert reset(username, emailed_code(username)).status == 200
+    # The id token from before is unexpired, yet over: refused on every signed-in route.
+    for method, route in (("GET", "/me"), ("GET", "/account"), ("GET", "/users")):
+        assert_error(with_token(method, route, tokens["id_token"]), 401, "not_signed_in")
+    # The sign-in with the new password that follows the answer is served.
+    fresh = login(username, NEW_PASSWORD).body["id_token"]
+    assert with_token("GET", "/me", fresh).body["username"] == username
 
 
 def test_after_too_many_wrong_codes_the_right_one_is_refused(team: dict[str, str]) -> None:

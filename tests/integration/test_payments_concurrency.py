@@ -1,6 +1,7 @@
 """Payments submitted at the same moment, against moto in-process: twenty submissions of one Idempotency-Key
-get one answer and charge and post once; twenty payments with keys of their own are all posted, and the
-balance moves by exactly their sum.
+get one answer and charge and post once; of twenty payments with keys of their own, one at a time is in
+flight (the others are refused with 409 payment_pending and never charged), and the balance moves by exactly
+what was approved; of payments that the processor holds pending, exactly one is made.
 
 Each thread stands for one Lambda execution environment of the payments function (Lambda runs one request
 at a time per environment): its own payment service and its own idempotency wrapper, as the function
@@ -18,8 +19,12 @@ from typing import Any, TypeVar
 
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 
 from billing_portal.dynamo_users import DynamoUserRecords
+from billing_portal.errors import PortalError
 from billing_portal.idempotency import IdempotentOperation
 from billing_portal.money import format_cents, parse_amount
 from billing_portal.payment_setup import PaymentSettings, payment_service
@@ -27,7 +32,7 @@ from billing_portal.payments import PaymentRequest
 from billing_portal.sandbox_processor import SandboxProcessor
 from billing_portal.settings import load_settings
 from billing_portal.store import PortalUser
-from localrun import functions
+from localrun import demo_moto, functions
 
 from .support import Caller, account_doc, call, days_ago, emails_sent, invoice_doc, posted
 
@@ -41,7 +46,20 @@ Result = TypeVar("Result")
 def one_request_at_a_time(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """DynamoDB serves each request atomically; moto's in-process backend does not when threads call it at
     once. One request at a time restores what DynamoDB guarantees and nothing more: threads still
-    interleave between their reads and their conditional writes (see test_ledger_store.py)."""
+    interleave between their reads and their conditional writes (see test_ledger_store.py).
+
+    A transaction DynamoDB refuses leaves the table as it was; moto puts back a copy of the whole table
+    instead, stream included, so that the stream's reader (the notifier's mapping) reads on from a table
+    no longer written to. The local stack's patch of moto (localrun/demo_moto.py) keeps the table and puts
+    back only what the transaction touched; it is installed for this test and undone after it, so that the
+    outcome does not depend on whether another test installed it first."""
+    for owner, name in (
+        (DynamoHandler, "call_action"),
+        (DynamoDBBackend, "transact_write_items"),
+        (dynamodb_models, "copy"),
+    ):
+        monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after the test
+    demo_moto.install()
     lock = threading.Lock()
     serve = BotocoreStubber.process_request
 
@@ -77,6 +95,7 @@ def card_id(one_request_at_a_time: dict[str, str]) -> str:
 
 
 Submit = Callable[[str, dict[str, Any]], dict[str, Any]]
+Outcome = dict[str, Any]  # the payment's answer, or {"refused": <error code>}
 
 
 def payment_function(idempotency_table: str) -> Submit:
@@ -95,6 +114,14 @@ def payment_function(idempotency_table: str) -> Submit:
         return answer
 
     return submit
+
+
+def outcome(submit: Submit, key: str, body: dict[str, Any]) -> Outcome:
+    """What the client is answered: the payment, or the code of the refusal."""
+    try:
+        return submit(key, body)
+    except PortalError as refused:
+        return {"refused": refused.code}
 
 
 def request_body(**fields: Any) -> dict[str, Any]:
@@ -153,9 +180,12 @@ def test_twenty_submissions_of_one_key_get_one_answer_and_pay_once(
     assert confirmations_to(aws, QUIET.username, mails) == []
 
 
-def test_twenty_payments_at_once_are_all_posted_and_move_the_balance_by_their_sum(
+def test_of_twenty_payments_at_once_one_at_a_time_is_charged_and_the_balance_moves_by_what_was_approved(
     one_request_at_a_time: dict[str, str], card_id: str
 ) -> None:
+    """Twenty Pay clicks of the account's users, each with its own key: a payment is claimed before the
+    processor is asked and released once it is approved, so the others that arrive meanwhile are refused
+    (409, "A payment is pending...") and never charged; every approved one is posted exactly once."""
     aws = one_request_at_a_time
     owed, mails = balance_cents(), len(emails_sent(aws))
     amounts = [(number + 1) * 100 for number in range(THREADS)]  # 1.00 to 20.00
@@ -165,21 +195,54 @@ def test_twenty_payments_at_once_are_all_posted_and_move_the_balance_by_their_su
     ]
     environments = [payment_function(aws["IdempotencyTable"]) for _ in range(THREADS)]
 
-    payments = all_at_once(
-        [partial(submit, key, body) for submit, (key, body) in zip(environments, requests, strict=True)]
+    outcomes = all_at_once(
+        [
+            partial(outcome, submit, key, body)
+            for submit, (key, body) in zip(environments, requests, strict=True)
+        ]
     )
 
-    assert [p["status"] for p in payments] == ["approved"] * THREADS
-    assert [parse_amount(p["amount"]) for p in payments] == amounts
-    assert len({p["id"] for p in payments}) == THREADS
+    payments = [o for o in outcomes if "refused" not in o]
+    assert [o["refused"] for o in outcomes if "refused" in o] == ["payment_pending"] * (
+        THREADS - len(payments)
+    )
+    assert payments, "one of them at least is made"
+    assert [p["status"] for p in payments] == ["approved"] * len(payments)
+    approved = [parse_amount(p["amount"]) for p in payments]
 
-    assert balance_cents() == owed - sum(amounts)
+    assert balance_cents() == owed - sum(approved)
     rows = payment_rows()
     assert sorted(row["id"] for row in rows) == sorted(p["id"] for p in payments)
     # Each row's running balance is one step of the same sequence: no posting was lost or counted twice.
     oldest_first = list(reversed(rows))
     balances = [parse_amount(row["balance"]) for row in oldest_first]
     steps = [parse_amount(row["credit"]) for row in oldest_first]
-    assert balances == [owed - sum(steps[: i + 1]) for i in range(THREADS)]
-    assert len(SandboxProcessor(aws["PortalTable"]).charges()) == THREADS
-    assert len(confirmations_to(aws, ERABLE.username, mails)) == THREADS
+    assert balances == [owed - sum(steps[: i + 1]) for i in range(len(rows))]
+    charges = SandboxProcessor(aws["PortalTable"]).charges()
+    assert sorted(c["metadata"]["payment_id"] for c in charges) == sorted(p["id"] for p in payments)
+    assert len(confirmations_to(aws, ERABLE.username, mails)) == len(payments)
+
+
+def test_of_payments_submitted_at_once_while_the_processor_answers_pending_exactly_one_is_made(
+    one_request_at_a_time: dict[str, str], card_id: str
+) -> None:
+    """Six Pay clicks with different keys, the bank taking its time (pending): one payment is pending, the
+    others are refused, and when the bank approves it the account is charged once."""
+    aws = one_request_at_a_time
+    owed, clicks = balance_cents(), 6
+    body = request_body(amount="60.00", new_payment_method={"token": "tok_pending"})
+    environments = [payment_function(aws["IdempotencyTable"]) for _ in range(clicks)]
+
+    outcomes = all_at_once([partial(outcome, submit, str(uuid.uuid4()), body) for submit in environments])
+
+    [pending] = [o for o in outcomes if "refused" not in o]
+    assert pending["status"] == "pending"
+    assert [o for o in outcomes if "refused" in o] == [{"refused": "payment_pending"}] * (clicks - 1)
+    charges = SandboxProcessor(aws["PortalTable"]).charges()
+    assert [(c["metadata"]["payment_id"], c["status"]) for c in charges] == [(pending["id"], "pending")]
+    assert balance_cents() == owed
+    # Until the bank decides, the account takes no other payment.
+    later = outcome(
+        environments[0], str(uuid.uuid4()), request_body(amount="5.00", payment_method_id=card_id)
+    )
+    assert later == {"refused": "payment_pending"}

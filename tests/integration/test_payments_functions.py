@@ -6,6 +6,7 @@ the payment's status, the emails sent and the sandbox processor's charges."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -19,9 +20,10 @@ import pytest
 from billing_portal.cards import Card
 from billing_portal.dynamo_payments import DynamoPayments
 from billing_portal.dynamo_users import DynamoUserRecords
+from billing_portal.ledger import PAYMENT_PENDING
 from billing_portal.money import format_cents, parse_amount
 from billing_portal.payment_store import AUTOPAY_METHOD_IN_USE, SavedMethod
-from billing_portal.payments import CARD_EXPIRED, PAYMENT_PENDING
+from billing_portal.payments import CARD_EXPIRED
 from billing_portal.processor import SIGNATURE_HEADER, ChargeStatus, signature_header
 from billing_portal.sandbox_processor import TEST_EXPIRY, SandboxProcessor
 from billing_portal.store import Address, PortalUser
@@ -36,6 +38,7 @@ from .support import (
     days_ago,
     emails_sent,
     invoice_doc,
+    pending_credit_doc,
     posted,
 )
 
@@ -431,6 +434,52 @@ def test_a_payment_body_naming_no_single_card_is_refused(world: dict[str, str]) 
     assert charges(world) == []
 
 
+def expired_card_token(exp_month: int, exp_year: int) -> str:
+    """A token the processor issued for a card whose expiry has passed (a sandbox token carries the card's
+    brand, last four digits, expiry and test behaviour)."""
+    card = {"b": "visa", "l": "1117", "m": exp_month, "y": exp_year, "o": "approved"}
+    return "tok_" + base64.urlsafe_b64encode(json.dumps(card).encode()).decode().rstrip("=")
+
+
+def test_a_new_card_whose_expiry_has_passed_is_refused_and_nothing_is_charged_or_saved(
+    world: dict[str, str],
+) -> None:
+    # Two months back: expired in every time zone, whatever the day of the month.
+    expired = (days_ago(0).replace(day=1) - timedelta(days=1)).replace(day=1) - timedelta(days=1)
+    token = expired_card_token(expired.month, expired.year)
+    sentence = (
+        f"This card expired at the end of {expired.month:02d}/{expired.year}. Choose another payment method."
+    )
+    before = snapshot(ZOE)
+
+    for reply in (
+        pay(ZOE, {"amount": "10.00", "new_payment_method": {"token": token}}),
+        pay(ZOE, {"amount": "10.00", "new_payment_method": {"token": token, "save": True}}),
+        call("POST", "/payment-methods", ZOE, body={"token": token}),
+    ):
+        assert_error(reply, 422, "card_expired")
+        assert reply.body["message"] == sentence
+
+    assert snapshot(ZOE) == before
+    assert charges(world) == []
+    # A saved card past its expiry is refused with the same sentence.
+    saved = SavedMethod(
+        id="pm_" + "e1" * 10,
+        account_id=ERABLE,
+        reference="card_expired_sandbox_reference",
+        card=Card("visa", "1117", expired.month, expired.year),
+        billing_email=ZOE.username,
+        billing_address=Address("1 Main St", "Toronto", "ON", "M5V 3L9"),
+        created_at="2024-01-01T00:00:00.000+00:00",
+    )
+    DynamoPayments(world["PortalTable"]).add_method(saved)
+    reply = pay(ZOE, {"amount": "10.00", "payment_method_id": saved.id})
+    assert_error(reply, 422, "card_expired")
+    assert reply.body["message"] == sentence
+    # After all of it, a payment goes through.
+    assert paid(ZOE, {"amount": "10.00", "new_payment_method": {"token": "tok_visa"}})["status"] == "approved"
+
+
 # -- one-time payments: approved -----------------------------------------------------------------------------
 
 
@@ -809,6 +858,7 @@ def test_autopay_charges_an_invoice_once_on_its_due_date(maple: dict[str, str]) 
     # An account with a saved card and an invoice due the same day, but Auto Pay off: never charged.
     posted(account_doc(OTHER, account_number="900800700", province="QC", postal_code="H3B 4W8"))
     posted(invoice_doc(OTHER, "INV-O1", DUE - timedelta(days=30), due_in_days=30))
+    seed_user(maple["PortalTable"], SAM, "2025-02-05T09:00:00.000+00:00", notifications=False)
     add_card(SAM)
     other_owed = balance_cents(SAM)
     mails = mail_count(maple)
@@ -882,6 +932,30 @@ def test_autopay_charges_what_is_still_owed_on_a_partly_paid_invoice(maple: dict
     assert run_autopay(DUE, 11)["approved"] == 1
 
     assert balance_cents(MAPLE_TOP) == 0
-    # The sandbox dates its charges to the second: compared as a set, not in order.
-    assert sorted(c["amount_cents"] for c in charges(maple)) == sorted([40_00, owed - 40_00])
+    assert [c["amount_cents"] for c in charges(maple)] == [40_00, owed - 40_00]  # in the order made
     assert details(MAPLE_TOP, "INV-M1")["status"] == "paid"
+
+
+def test_autopay_charges_no_more_than_the_current_balance_tile_shows(maple: dict[str, str]) -> None:
+    """A credit pending on the next invoice is in the Current Balance tile: a customer who paid the tile's
+    amount owes nothing, and Auto Pay charges nothing on the due date. The invoice's details say what of its
+    balance the pending credit covers."""
+    card = add_card(MAPLE_TOP)
+    ok(set_autopay(MAPLE_TOP, {"enabled": True, "payment_method_id": card["id"]}))
+    posted(pending_credit_doc(MAPLE, "CR-M1", DUE - timedelta(days=10), "30.00"))
+    invoice = details(MAPLE_TOP, "INV-M1")
+    assert invoice["covered_by_pending_credit"] == "30.00"
+    tile = balance_cents(MAPLE_TOP)
+    assert tile == parse_amount(invoice["balance_due"]) - 30_00
+    paid(MAPLE_TOP, {"amount": format_cents(tile), "payment_method_id": card["id"]})
+
+    invoice = details(MAPLE_TOP, "INV-M1")
+    assert balance_cents(MAPLE_TOP) == 0
+    assert (invoice["status"], invoice["balance_due"]) == ("partially_paid", "30.00")
+    assert invoice["covered_by_pending_credit"] == "30.00"
+
+    report = run_autopay(DUE, 11)
+
+    assert (report["approved"], report["declined"], report["pending"]) == (0, 0, 0)
+    assert [c["amount_cents"] for c in charges(maple)] == [tile]
+    assert balance_cents(MAPLE_TOP) == 0

@@ -22,6 +22,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 from billing_portal.directory import CognitoDirectory
 from billing_portal.dynamo_users import DynamoUserRecords
 from billing_portal.store import PortalUser
+from billing_portal.users import DELETED_MEANWHILE
 from localrun import events, functions, outbox, template
 
 from .support import Caller, Reply, account_doc, assert_error, call, posted
@@ -329,7 +330,7 @@ def test_nobody_can_delete_their_own_user(team: dict[str, str]) -> None:
     for spelled in (BOSS.username, BOSS.username.upper()):
         reply = call("DELETE", f"/users/{spelled}", BOSS)
         assert_error(reply, 403, "forbidden")
-        assert reply.body["message"] == "You cannot delete your own Billing Portal user."
+        assert reply.body["message"] == "You cannot delete your own Billing Portal user account."
     assert listed() == [BOSS.username]
 
 
@@ -590,3 +591,109 @@ def test_no_api_route_reaches_the_restore_function() -> None:
         if resource["Type"] in ("AWS::Lambda::Url", "AWS::Lambda::Permission"):
             assert "RestoreUserFunction" not in json.dumps(resource), logical_id
     assert not hasattr(functions.module("RestoreUserFunction"), "app")
+
+
+# -- a token speaks for its user only while they are one -----------------------------------------------
+
+
+def with_token(method: str, route: str, token: str, body: Any = None, path: str | None = None) -> Reply:
+    """A request to a template route with `Authorization: Bearer <token>`, its claims as API Gateway's
+    Cognito authorizer hands them over (every path parameter `x` unless the path is given)."""
+    parameters = dict.fromkeys(re.findall(r"\{(\w+)\}", route), "x")
+    [function] = [r.function for r in template.routes() if (r.method, r.path) == (method, route)]
+    event = events.api_event(
+        method,
+        route,
+        path or re.sub(r"\{\w+\}", "x", route),
+        path_parameters=parameters or None,
+        headers={"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())},
+        body=json.dumps(body) if body is not None else None,
+        claims={name: str(value) for name, value in claims_of(token).items()},
+    )
+    response = functions.handler(function)(event, functions.LambdaContext(function, str(uuid.uuid4())))
+    headers = {name: ", ".join(values) for name, values in (response.get("multiValueHeaders") or {}).items()}
+    parsed = json.loads(response["body"]) if response.get("body") else None
+    return Reply(response["statusCode"], parsed, headers | dict(response.get("headers") or {}))
+
+
+def table_items(physical: dict[str, str]) -> list[str]:
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=physical["PortalTable"])
+    return sorted(json.dumps(item, sort_keys=True) for page in pages for item in page["Items"])
+
+
+SOME_BODIES: dict[str, Any] = {
+    "POST /users": new_user("mallory@erable.example"),
+    "POST /payments": {"amount": "10.00", "new_payment_method": {"token": "tok_visa"}},
+    "PATCH /account/profile": {"time_zone": "America/Regina"},
+    "PATCH /users/{username}": {"first_name": "Mallory"},
+    "POST /payment-methods": {"token": "tok_visa"},
+    "PUT /autopay": {"enabled": False},
+    "POST /invoices/{id}/cdr-exports": {"format": "csv"},
+}
+
+
+def test_a_deleted_users_token_is_refused_on_every_signed_in_route_and_changes_nothing(
+    team: dict[str, str],
+) -> None:
+    username = unique()
+    assert create(new_user(username)).status == 201
+    token = first_sign_in(username)["id_token"]
+    assert with_token("GET", "/me", token).status == 200
+    assert call("DELETE", f"/users/{username}", BOSS).status == 204
+    before = table_items(team)
+
+    signed_in_routes = [route for route in template.routes() if not route.public]
+    assert len(signed_in_routes) >= 15
+    for route in signed_in_routes:
+        reply = with_token(route.method, route.path, token, SOME_BODIES.get(f"{route.method} {route.path}"))
+        assert (reply.status, reply.body) == (
+            401,
+            {"message": "Sign in to continue.", "code": "not_signed_in"},
+        ), f"{route.method} {route.path}"
+    assert table_items(team) == before
+    assert "mallory@erable.example" not in listed()
+
+
+def test_a_token_from_before_a_delete_stays_refused_after_a_restore(team: dict[str, str]) -> None:
+    username = unique()
+    create(new_user(username))
+    old = first_sign_in(username)["id_token"]
+    assert call("DELETE", f"/users/{username}", BOSS).status == 204
+    assert restore(ERABLE, username)["status"] == "restored"
+    assert_error(with_token("GET", "/me", old), 401, "not_signed_in")
+    new = first_sign_in(username, "Back-Again-2026-Pass")["id_token"]
+    assert with_token("GET", "/me", new).body["username"] == username
+
+
+def test_of_two_users_deleting_each_other_at_the_same_moment_one_wins_and_the_account_keeps_a_user(
+    team: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = unique("first"), unique("second")
+    for username in (first, second):
+        assert create(new_user(username)).status == 201
+    handlers = execution_environments("UsersFunction", 2, monkeypatch)
+    one_request_at_a_time(monkeypatch, 2)
+    pairs = [(first, second), (second, first)]
+
+    def attempt(number: int) -> tuple[int, Any]:
+        deleting, deleted = pairs[number]
+        event = events.api_event(
+            "DELETE",
+            "/users/{username}",
+            f"/users/{deleted}",
+            path_parameters={"username": deleted},
+            claims=Caller(ERABLE, deleting).claims,
+        )
+        response = handlers[number](event, functions.LambdaContext("UsersFunction", f"delete-{number}"))
+        return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+    answers = run_together(attempt, 2)
+
+    assert sorted(status for status, _ in answers) == [204, 409], answers
+    [(winner, _)] = [pairs[n] for n, (status, _) in enumerate(answers) if status == 204]
+    [refusal] = [body for status, body in answers if status == 409]
+    assert refusal == {"message": DELETED_MEANWHILE, "code": "deleted_meanwhile"}
+    loser = second if winner == first else first
+    assert listed() == [BOSS.username, winner]
+    assert pool_users(team["UserPool"], winner) != []
+    assert pool_users(team["UserPool"], loser) == []

@@ -14,7 +14,7 @@ from typing import Any
 
 from billing_portal.cards import Card
 from billing_portal.emails import Email
-from billing_portal.errors import ConcurrentUpdate
+from billing_portal.errors import ConcurrentUpdate, NotFound
 from billing_portal.ledger import EntryType, HistoryRow, Posting, invoice_status
 from billing_portal.mailer import MailNotSent
 from billing_portal.notice_log import Claim
@@ -30,8 +30,22 @@ from billing_portal.processor import (
     InvalidCardToken,
     SavedCard,
 )
-from billing_portal.store import Account, Address, DuplicateDocument, HistoryWindow, PortalUser, row_sort_key
-from billing_portal.users import USERNAME_TAKEN, UsernameClaim, UsernameTaken
+from billing_portal.store import (
+    Account,
+    Address,
+    DuplicateDocument,
+    HistoryWindow,
+    PortalUser,
+    UserSessions,
+    row_sort_key,
+)
+from billing_portal.users import (
+    DELETED_MEANWHILE,
+    USERNAME_TAKEN,
+    DeletedMeanwhile,
+    UsernameClaim,
+    UsernameTaken,
+)
 
 
 def stored(value: Any) -> Any:
@@ -192,6 +206,15 @@ class FakeLedgerStore:
     def put_user(self, user: PortalUser) -> None:
         self.users[(user.account_id, user.username)] = user
 
+    def get_account_and_sessions(
+        self, account_id: str, username: str
+    ) -> tuple[Account | None, UserSessions | None]:
+        return self.get_account(account_id), self.sessions_of(account_id, username)
+
+    def sessions_of(self, account_id: str, username: str) -> UserSessions | None:
+        """As the edge's `SessionRecords`: a user of the account has their sessions."""
+        return UserSessions() if (account_id, username) in self.users else None
+
     # -- for assertions -------------------------------------------------------------------------------
 
     def all_rows(self, account_id: str) -> list[HistoryRow]:
@@ -215,15 +238,21 @@ class FakeCdrFiles:
 class FakeUserRecords:
     """`billing_portal.users.UserRecords` in memory, keeping the adapter's promises: a username is claimed
     once and for all (a deleted one stays taken), the claim and the user are written together, a release
-    only undoes an active claim of the same account, a restore only a deleted one of the same account."""
+    only undoes an active claim of the same account, a restore only a deleted one of the same account; a
+    delete is decided only while the deleting user is still one of the account's. Also the edge's
+    `SessionRecords`."""
 
     def __init__(self, stream: FakeStream | None = None) -> None:
         self.stream = stream
         self.users: dict[tuple[str, str], PortalUser] = {}
         self.claims: dict[str, UsernameClaim] = {}
         self.invited: dict[tuple[str, str], str] = {}  # (account, username) -> when the invitation went out
+        self.withdrawn: set[tuple[str, str]] = set()  # users whose delete is under way
+        self.sessions_valid_from: dict[tuple[str, str], int] = {}
         # Called with the user just before a claim is checked: lets a test slip in a rival create.
         self.before_claim: Callable[[PortalUser], None] | None = None
+        # Called with the user just before a delete is decided: lets a test slip in a rival delete.
+        self.before_withdraw: Callable[[PortalUser], None] | None = None
 
     def list_users(self, account_id: str) -> list[PortalUser]:
         return [user for (account, _), user in self.users.items() if account == account_id]
@@ -267,21 +296,50 @@ class FakeUserRecords:
         self.users[(account_id, username)] = updated
         return updated
 
+    def withdraw(self, user: PortalUser, by: str, at: str) -> None:
+        if self.before_withdraw is not None:
+            hook, self.before_withdraw = self.before_withdraw, None
+            hook(user)
+        deleting = (user.account_id, by)
+        if deleting not in self.users or deleting in self.withdrawn:
+            raise DeletedMeanwhile(DELETED_MEANWHILE)
+        if (user.account_id, user.username) not in self.users:
+            raise NotFound("That user was not found.")
+        self.withdrawn.add((user.account_id, user.username))
+
+    def reinstate(self, user: PortalUser) -> None:
+        self.withdrawn.discard((user.account_id, user.username))
+
+    def end_sessions(self, account_id: str, username: str, valid_from: int) -> None:
+        if (account_id, username) in self.users:
+            before = self.sessions_valid_from.get((account_id, username), 0)
+            self.sessions_valid_from[(account_id, username)] = max(before, valid_from)
+
+    def sessions_of(self, account_id: str, username: str) -> UserSessions | None:
+        key = (account_id, username)
+        if key not in self.users or key in self.withdrawn:
+            return None
+        return UserSessions(self.sessions_valid_from.get(key, 0))
+
     def tombstone(self, user: PortalUser, deleted_at: str) -> None:
         claim = self.claims.get(user.username)
-        if claim is None or claim.account_id != user.account_id:
+        if claim is not None and claim.account_id != user.account_id:
             raise AssertionError(f"tombstone of a claim that is not this account's: {claim}")
+        if claim is None or claim.deleted or (user.account_id, user.username) not in self.users:
+            raise NotFound("That user was not found.")
         self.claims[user.username] = UsernameClaim(
             user.username, user.account_id, deleted=True, snapshot=stored(asdict(user))
         )
         self.users.pop((user.account_id, user.username), None)
         self.invited.pop((user.account_id, user.username), None)
+        self.withdrawn.discard((user.account_id, user.username))
+        self.sessions_valid_from.pop((user.account_id, user.username), None)
         if self.stream is not None:
             active = {"username": user.username, "account_id": user.account_id, "status": "active"}
             deleted = {**active, "status": "deleted", "deleted_at": deleted_at, "snapshot": asdict(user)}
             self.stream.record("MODIFY", f"USERNAME#{user.username}", "USERNAME", deleted, active)
 
-    def restore(self, user: PortalUser) -> None:
+    def restore(self, user: PortalUser, sessions_valid_from: int) -> None:
         claim = self.claims.get(user.username)
         if claim is None or claim.account_id != user.account_id or not claim.deleted:
             raise AssertionError(f"restore of a claim that is not this account's deleted one: {claim}")
@@ -289,6 +347,7 @@ class FakeUserRecords:
             raise AssertionError("restore over an existing user")
         self.claims[user.username] = UsernameClaim(user.username, user.account_id, deleted=False)
         self.users[(user.account_id, user.username)] = user
+        self.sessions_valid_from[(user.account_id, user.username)] = sessions_valid_from
 
     def claim_of(self, username: str) -> UsernameClaim | None:
         return self.claims.get(username)
@@ -520,7 +579,9 @@ class FakeCardProcessor:
     `tokens`) answers with its card's behaviour, and a saved card's reference with the behaviour of the
     token it was saved from; `script` overrides the outcome of the next charges, in order. As the port
     promises: saving a declining card raises CardDeclined, an unknown token InvalidCardToken; one
-    idempotency key charges once and always answers that charge."""
+    idempotency key charges once and always answers that charge. `while_charging` runs (once) as a charge
+    is being made, before it is answered: what happens meanwhile elsewhere. `lose_answers` raises that many
+    times instead of answering, after charging (`charge_first=True`) or before: a crash, a timeout."""
 
     def __init__(self) -> None:
         self.tokens = dict(FAKE_CARD_TOKENS)
@@ -529,6 +590,17 @@ class FakeCardProcessor:
         self.charged: dict[str, Charge] = {}  # idempotency key -> the charge made
         self.calls: list[ChargeCall] = []  # every charge made (not the repeats)
         self.saved: list[tuple[str, BillingDetails]] = []
+        self.while_charging: Callable[[], None] | None = None
+        self.lose_answers = 0
+        self.charge_first = True
+
+    def card_of_token(self, token: str) -> Card:
+        if token not in self.tokens:
+            raise InvalidCardToken("The card token is not one the card processor issued.")
+        return self.tokens[token][0]
+
+    def charge_of_key(self, idempotency_key: str) -> Charge | None:
+        return self.charged.get(idempotency_key)
 
     def save_card(self, token: str, billing: BillingDetails) -> SavedCard:
         if token not in self.tokens:
@@ -550,18 +622,32 @@ class FakeCardProcessor:
         metadata: dict[str, str],
         billing: BillingDetails | None,
     ) -> Charge:
-        if idempotency_key in self.charged:
-            return self.charged[idempotency_key]
-        known = self.tokens.get(source) or self.cards.get(source)
-        if known is None:
-            raise InvalidCardToken("The card token is not one the card processor issued.")
-        card, behaviour = known
-        if self.script:
-            behaviour = self.script.pop(0)
-        charge = Charge(f"ch_{len(self.charged) + 1:04d}", behaviour, amount_cents, card)
-        self.charged[idempotency_key] = charge
-        self.calls.append(ChargeCall(source, amount_cents, idempotency_key, dict(metadata), billing))
-        return charge
+        if self.while_charging is not None:
+            meanwhile, self.while_charging = self.while_charging, None
+            meanwhile()
+        if self.lose_answers and not self.charge_first:
+            self.lose_answers -= 1
+            raise ConnectionError("the processor could not be reached")
+        if idempotency_key not in self.charged:
+            known = self.tokens.get(source) or self.cards.get(source)
+            if known is None:
+                raise InvalidCardToken("The card token is not one the card processor issued.")
+            card, behaviour = known
+            if self.script:
+                behaviour = self.script.pop(0)
+            charge = Charge(f"ch_{len(self.charged) + 1:04d}", behaviour, amount_cents, card)
+            self.charged[idempotency_key] = charge
+            self.calls.append(ChargeCall(source, amount_cents, idempotency_key, dict(metadata), billing))
+        if self.lose_answers:
+            self.lose_answers -= 1
+            raise TimeoutError("the processor's answer was lost")
+        return self.charged[idempotency_key]
+
+    def settle(self, idempotency_key: str, outcome: ChargeStatus) -> Charge:
+        """The bank decides on a pending charge (the processor's side of its callback)."""
+        settled = replace(self.charged[idempotency_key], status=outcome)
+        self.charged[idempotency_key] = settled
+        return settled
 
 
 def throttled() -> MailNotSent:

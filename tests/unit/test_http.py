@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from billing_portal.errors import Conflict, NotFound
-from billing_portal.http import PortalResolver, edge_settings, handle
+from billing_portal.http import MAX_JSON_DEPTH, PortalResolver, edge_settings, handle
+from billing_portal.store import UserSessions
 from localrun.events import api_event
 from localrun.functions import LambdaContext
 
@@ -28,19 +31,34 @@ def web_origin(monkeypatch: pytest.MonkeyPatch) -> Any:
 CLAIMS = {"custom:account_id": "acct-1", "cognito:username": "Dana@Example.com"}
 SECRET = "db password is hunter2"
 
-app = PortalResolver()
+
+class EveryCallerIsAUser:
+    """The user records as the edge reads them on a signed-in route: here, every caller is a user."""
+
+    def sessions_of(self, account_id: str, username: str) -> UserSessions | None:
+        return UserSessions()
+
+
+app = PortalResolver(session_records=EveryCallerIsAUser)
 
 
 class NewThing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
     count: int = 1
+    notes: Any = None  # any JSON at all: only the edge's own limits apply to it
 
 
 class Listing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     page_size: int = 10
     type: str | None = None
+    tags: frozenset[str] | None = None  # a list, comma-separated or repeated
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return frozenset(value.split(",")) if isinstance(value, str) else value
 
 
 class Thing(BaseModel):
@@ -58,7 +76,10 @@ def create_thing(body: NewThing) -> Thing:
 @app.operation("GET", "/things", summary="List", query=Listing)
 def list_things(query: Listing) -> dict[str, Any]:
     app.caller()
-    return {"page_size": query.page_size, "type": query.type}
+    found: dict[str, Any] = {"page_size": query.page_size, "type": query.type}
+    if query.tags is not None:
+        found["tags"] = sorted(query.tags)
+    return found
 
 
 @app.operation("GET", "/things/<id>", summary="Read", response=Thing)
@@ -73,6 +94,28 @@ def get_thing(id: str) -> Thing:
     return Thing(id=id, name="x", owner="y")
 
 
+# The same operations on public routes: what the edge itself makes of a request, before any caller is read.
+open_edge = PortalResolver()
+
+
+@open_edge.operation("POST", "/things", summary="Create", body=NewThing, status=201, public=True)
+def create_open_thing(body: NewThing) -> dict[str, Any]:
+    return body.model_dump()
+
+
+@open_edge.operation("GET", "/things", summary="List", query=Listing, public=True)
+def list_open_things(query: Listing) -> dict[str, Any]:
+    found: dict[str, Any] = {"page_size": query.page_size, "type": query.type}
+    if query.tags is not None:
+        found["tags"] = sorted(query.tags)
+    return found
+
+
+@open_edge.operation("GET", "/things/<id>", summary="Read", public=True)
+def get_open_thing(id: str) -> dict[str, Any]:
+    return {"id": id}
+
+
 def call(
     method: str,
     path: str,
@@ -82,6 +125,7 @@ def call(
     query: str = "",
     claims: dict[str, Any] | None = CLAIMS,
     content_type: str = "application/json",
+    resolver: PortalResolver = app,
 ) -> tuple[int, dict[str, Any]]:
     path_parameters = {"id": path.rsplit("/", 1)[1]} if resource == "/things/{id}" else None
     event = api_event(
@@ -94,7 +138,7 @@ def call(
         claims=claims,
         headers={"Content-Type": content_type},
     )
-    response = handle(app, event, LambdaContext("test", "req-1"))
+    response = handle(resolver, event, LambdaContext("test", "req-1"))
     assert response["multiValueHeaders"]["Content-Type"] == ["application/json"]
     assert response["multiValueHeaders"]["Access-Control-Allow-Origin"] == [WEB_ORIGIN]
     return response["statusCode"], json.loads(response["body"])
@@ -173,8 +217,19 @@ def test_query_parameters_are_validated_too() -> None:
     assert body["details"][0]["field"] == "sort"
 
 
-def test_a_repeated_query_parameter_is_joined_with_commas() -> None:
-    assert call("GET", "/things", query="type=a&type=b") == (200, {"page_size": 10, "type": "a,b"})
+def test_a_repeated_list_parameter_is_the_list_it_means() -> None:
+    repeated = call("GET", "/things", query="tags=a&tags=b&tags=c", resolver=open_edge)
+    assert repeated == (200, {"page_size": 10, "type": None, "tags": ["a", "b", "c"]})
+    assert call("GET", "/things", query="tags=a,b&tags=c", resolver=open_edge) == repeated
+    assert call("GET", "/things", query="tags=a,b,c", resolver=open_edge) == repeated
+
+
+@pytest.mark.parametrize("query", ["type=a&type=b", "page_size=10&page_size=50", "page_size=10&page_size=10"])
+def test_a_repeated_single_valued_parameter_is_422_naming_it(query: str) -> None:
+    name = query.split("=")[0]
+    status, body = call("GET", "/things", query=query, resolver=open_edge)
+    assert (status, body["code"]) == (422, "validation_failed")
+    assert body["details"] == [{"field": name, "message": "must be given once, not repeated"}]
 
 
 @pytest.mark.parametrize(
@@ -243,3 +298,174 @@ def test_every_operation_is_recorded_for_the_openapi_document() -> None:
         ("GET", "/things", 200),
         ("GET", "/things/<id>", 200),
     ]
+
+
+# -- how deep a body may nest ------------------------------------------------------------------------------
+
+
+def nested(depth: int, kind: str) -> str:
+    """JSON nested `depth` levels deep (arrays or objects), the innermost holding a number."""
+    if kind == "arrays":
+        return "[" * depth + "1" + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("kind", ["arrays", "objects"])
+def test_a_body_nested_as_deep_as_the_limit_is_read(kind: str) -> None:
+    # The body object itself is the first level.
+    body = '{"name": "desk", "notes": ' + nested(MAX_JSON_DEPTH - 1, kind) + "}"
+    status, _ = call("POST", "/things", body=body, resolver=open_edge)
+    assert status == 201
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, 1000, 5000, 100_000])
+@pytest.mark.parametrize("kind", ["arrays", "objects"])
+def test_a_body_nested_deeper_than_the_limit_is_400_before_any_model_reads_it(depth: int, kind: str) -> None:
+    body = '{"name": "desk", "notes": ' + nested(depth, kind) + "}"
+    status, answer = call("POST", "/things", body=body, resolver=open_edge)
+    assert (status, answer["code"]) == (400, "bad_request")
+    assert f"{MAX_JSON_DEPTH} levels" in answer["message"]
+
+
+# -- path parameters as API Gateway delivers them ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("marc.okafor%40example.com", "marc.okafor@example.com"),
+        ("marc.okafor@example.com", "marc.okafor@example.com"),
+        ("a%2Bb%40example.com", "a+b@example.com"),
+        ("a+b@example.com", "a+b@example.com"),  # a + in a path is a plus, never a space
+        ("%49%4E%56-1", "INV-1"),  # any character may be percent-encoded
+        ("a%2Fb", "a/b"),  # an encoded slash stays inside its parameter
+        ("%C3%A9t%C3%A9", "\u00e9t\u00e9"),
+    ],
+)
+def test_the_handler_gets_the_path_parameter_decoded(raw: str, decoded: str) -> None:
+    """API Gateway leaves `path` percent-encoded and decodes `pathParameters`; Powertools routes on `path`."""
+    event = api_event("GET", "/things/{id}", f"/things/{raw}", path_parameters={"id": decoded})
+    response = handle(open_edge, event, LambdaContext("test", "req-3"))
+    assert response["statusCode"] == 200, response["body"]
+    assert json.loads(response["body"])["id"] == decoded
+
+
+# -- validation messages in words --------------------------------------------------------------------------
+
+
+class Shaped(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(
+        pattern=r"^[A-Z]{3}-[0-9]{4}$", description="Three capital letters, a dash and four digits"
+    )
+    inner: Listing | None = None
+
+
+def test_a_value_not_in_its_fields_shape_is_told_in_words_not_as_a_pattern() -> None:
+    shapes = PortalResolver()
+
+    @shapes.operation("POST", "/shapes", summary="Shape", body=Shaped, public=True)
+    def create(body: Shaped) -> dict[str, Any]:
+        return {}
+
+    event = api_event("POST", "/shapes", "/shapes", body=json.dumps({"code": "abc"}))
+    response = handle(shapes, event, LambdaContext("test", "req-4"))
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 422
+    expected = "must be three capital letters, a dash and four digits"
+    assert body["details"] == [{"field": "code", "message": expected}]
+    assert body["message"] == f"The request is not valid: code: {expected}."
+
+
+def patterned_fields(schema: dict[str, Any]) -> list[tuple[tuple[str, ...], str, str | None]]:
+    """Each string field with a pattern in a request model's JSON schema: its place (property names), its
+    pattern and the nearest description on the way to it."""
+    definitions = schema.get("$defs", {})
+    found: list[tuple[tuple[str, ...], str, str | None]] = []
+
+    def walk(
+        node: dict[str, Any], place: tuple[str, ...], described: str | None, seen: frozenset[str]
+    ) -> None:
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name in seen:
+                return
+            seen, node = seen | {name}, {**definitions[name], **node}
+        described = node.get("description", described)
+        if "pattern" in node:
+            found.append((place, node["pattern"], described))
+        for choice in node.get("anyOf", []):
+            walk(choice, place, described, seen)
+        for name, inner in node.get("properties", {}).items():
+            walk(inner, (*place, name), None, seen)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], place, None, seen)
+
+    walk(schema, (), None, frozenset())
+    return found
+
+
+def breaking(pattern: str) -> str:
+    """A short value the pattern refuses."""
+    value = next(v for v in ("x\u202e", "\u0000", "<b>", "zz") if not re.search(pattern, v))
+    return value
+
+
+def request_models() -> list[tuple[str, str, type[BaseModel]]]:
+    """Every operation's request models, as (operation, "body" or "query", model)."""
+    from localrun.openapi import declared_operations
+
+    found = []
+    for declared in declared_operations():
+        operation = declared.operation
+        for where, model in (("body", operation.body), ("query", operation.query)):
+            if model is not None:
+                found.append((f"{declared.route.method} {declared.route.path}", where, model))
+    return found
+
+
+REGEX_SIGNS = ("pattern", "^", "$", "\\x", "\\u", "[^", "{1,")
+
+
+def test_no_validation_message_of_any_operation_shows_a_regular_expression() -> None:
+    """Each field with a pattern in any operation's request models, given a value outside it, is answered
+    with its description in words. The models are served by the edge as they are declared (on a public
+    route, so that only what the edge makes of the request is tried)."""
+    edge = PortalResolver()
+    served = []
+    for number, (operation, where, model) in enumerate(request_models()):
+        path = f"/models/{number}"
+        declared = {where: model}
+        edge.operation(
+            "POST" if where == "body" else "GET", path, summary=operation, public=True, **declared
+        )(lambda **_: {})
+        served.append((operation, where, model, path))
+    checked = 0
+    for operation, where, model, path in served:
+        for place, pattern, description in patterned_fields(model.model_json_schema()):
+            label = f"{operation} {where} {'.'.join(place)}"
+            assert description, f"{label}: a field with a pattern needs a description of its shape"
+            value: Any = breaking(pattern)
+            for name in reversed(place):
+                value = {name: value}
+            event = api_event(
+                "POST" if where == "body" else "GET",
+                path,
+                path,
+                body=json.dumps(value) if where == "body" else None,
+                query=urlencode(value) if where == "query" else "",
+                headers={"Content-Type": "application/json"},
+            )
+            response = handle(edge, event, LambdaContext("test", "req-5"))
+            answer = json.loads(response["body"])
+            assert response["statusCode"] == 422, (label, answer)
+            messages = [answer["message"], *(d["message"] for d in answer.get("details", []))]
+            for message in messages:
+                assert pattern not in message and not any(sign in message for sign in REGEX_SIGNS), (
+                    label,
+                    message,
+                )
+            problems = {d["field"]: d["message"] for d in answer["details"]}
+            assert problems[".".join(place)].startswith("must be "), (label, problems)
+            checked += 1
+    assert checked >= 10  # names, addresses, usernames, card tokens: the walk found them

@@ -335,3 +335,25 @@ def test_what_is_not_one_of_the_accounts_invoices_is_not_found_alike(
 
     assert missing.value.message == "There is no invoice with this id on your account."
     assert bucket.puts == [] and bucket.links == []
+
+
+@pytest.mark.parametrize(
+    ("invoice_id", "filename"),
+    [
+        ("INV-100482731", "Invoice-INV-100482731-202610.pdf"),
+        # The billing engine's ids carry the month already (the demo's do): it is said once.
+        ("INV-100482731-202610", "Invoice-INV-100482731-202610.pdf"),
+        ("INV-100482731-202609", "Invoice-INV-100482731-202609.pdf"),  # the billing period's month
+        ("INV-202610", "Invoice-INV-202610.pdf"),
+        # Digits that happen to end the id but are not the invoice's month are part of the id only.
+        ("INV-100482731-202611", "Invoice-INV-100482731-202611-202610.pdf"),
+        ("INV-1202610", "Invoice-INV-1202610-202610.pdf"),
+    ],
+)
+def test_the_file_name_says_the_invoice_and_its_month_once(
+    store: FakeLedgerStore, invoice_id: str, filename: str
+) -> None:
+    send(store, account_doc("acct-name"))
+    send(store, invoice_doc("acct-name", invoice_id, [("Seats", "service", 1, "10.00")]))
+    pdfs = InvoicePdfService(store, FakeDocuments(), today=lambda: TODAY, now=lambda: NOW)
+    assert pdfs.pdf_link("acct-name", invoice_id).filename == filename

@@ -26,15 +26,14 @@ KINDS = ("invoice", "payment", "credit", "refund", "pending_credit")
 class Step:
     kind: str
     cents: int
-    days_later: int  # negative: a late document, dated before the one sent just before it
-
-    @property
-    def days_on(self) -> int:
-        """Days to move the date on. Payments, credits and refunds may arrive late (a bank upload, say);
-        invoices come from the monthly run in issue order."""
-        return abs(self.days_later) if self.kind == "invoice" else self.days_later
-
+    days_later: int  # the billing engine's day moves on by this much
     refund_tenths: int  # a refund asks for this many tenths of the credit on account (over 10: too much)
+    days_late: int  # the document is dated this many days before the engine's day (a late bank upload)
+
+    def dated(self, today: date) -> date:
+        """Payments, credits and refunds may carry an earlier date than the day they are sent; invoices come
+        from the monthly run, dated the day they are sent."""
+        return today if self.kind == "invoice" else today - timedelta(days=self.days_late)
 
 
 steps = st.lists(
@@ -42,8 +41,9 @@ steps = st.lists(
         Step,
         kind=st.sampled_from(KINDS),
         cents=st.integers(min_value=1, max_value=500_000),
-        days_later=st.integers(min_value=-20, max_value=45),
+        days_later=st.integers(min_value=0, max_value=45),
         refund_tenths=st.integers(min_value=1, max_value=13),
+        days_late=st.sampled_from([0, 0, 0, 1, 5, 20]),
     ),
     max_size=40,
 )
@@ -91,24 +91,25 @@ def check_rows(rows: list[HistoryRow], state: LedgerState) -> None:
 def test_any_sequence_of_postings_keeps_the_books_balanced(plan: list[Step]) -> None:
     state, rows, on = LedgerState(), list[HistoryRow](), START
     for number, step in enumerate(plan):
-        on += timedelta(days=step.days_on)
+        on += timedelta(days=step.days_later)
+        dated = step.dated(on)
         if step.kind == "invoice":
-            entry = Entry(f"INV-{number:04d}", EntryType.INVOICE, on, step.cents, "Invoice")
+            entry = Entry(f"INV-{number:04d}", EntryType.INVOICE, dated, step.cents, "Invoice")
             posting = ledger.post_invoice(state, entry, on + timedelta(days=30))
         elif step.kind == "payment":
             posting = ledger.post_payment(
-                state, Entry(f"PAY-{number:04d}", EntryType.PAYMENT, on, step.cents, "Credit Card")
+                state, Entry(f"PAY-{number:04d}", EntryType.PAYMENT, dated, step.cents, "Credit Card")
             )
         elif step.kind == "credit":
             posting = ledger.post_credit(
-                state, Entry(f"CR-{number:04d}", EntryType.CREDIT, on, step.cents, "Credit")
+                state, Entry(f"CR-{number:04d}", EntryType.CREDIT, dated, step.cents, "Credit")
             )
         elif step.kind == "pending_credit":
             posting = ledger.add_pending_credit(state, f"CR-{number:04d}", step.cents)
             assert posting.rows == []
         else:
             cents = refund_cents(step, state)
-            entry = Entry(f"RF-{number:04d}", EntryType.REFUND, on, cents, "Refund")
+            entry = Entry(f"RF-{number:04d}", EntryType.REFUND, dated, cents, "Refund")
             if cents > state.unapplied_cents:
                 with pytest.raises(RefundExceedsCredit):
                     ledger.post_refund(state, entry)
@@ -134,20 +135,21 @@ def test_what_the_store_keeps_agrees_with_the_ledger(plan: list[Step]) -> None:
     send(store, documents.account(account_id, province="AB", postal_code="T2P 1J9"))
     on = START
     for number, step in enumerate(plan):
-        on += timedelta(days=step.days_on)
+        on += timedelta(days=step.days_later)
+        dated = step.dated(on)
         amount = format_cents(step.cents)
         state = store.accounts[account_id].ledger
         if step.kind == "invoice":
-            document = documents.invoice(account_id, f"INV-{number:04d}", on, service=amount)
+            document = documents.invoice(account_id, f"INV-{number:04d}", dated, service=amount)
         elif step.kind == "payment":
-            document = documents.payment(account_id, f"PAY-{number:04d}", on, amount)
+            document = documents.payment(account_id, f"PAY-{number:04d}", dated, amount)
         elif step.kind == "credit":
-            document = documents.credit(account_id, f"CR-{number:04d}", on, amount)
+            document = documents.credit(account_id, f"CR-{number:04d}", dated, amount)
         elif step.kind == "pending_credit":
-            document = documents.pending_credit(account_id, f"CR-{number:04d}", on, amount)
+            document = documents.pending_credit(account_id, f"CR-{number:04d}", dated, amount)
         else:
             cents = refund_cents(step, state)
-            document = documents.refund(account_id, f"RF-{number:04d}", on, format_cents(cents))
+            document = documents.refund(account_id, f"RF-{number:04d}", dated, format_cents(cents))
             if cents > state.unapplied_cents:
                 commits = store.commits
                 with pytest.raises(Conflict):

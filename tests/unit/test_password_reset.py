@@ -8,6 +8,8 @@ import re
 import pytest
 
 from billing_portal.errors import ValidationFailed
+from billing_portal.http import session_is_current
+from billing_portal.mailer import MailNotSent
 from billing_portal.password_reset import (
     CODE_MINUTES,
     INVALID_CODE,
@@ -31,12 +33,18 @@ START = 1_793_631_845.0
 class Clock:
     def __init__(self) -> None:
         self.now = START
+        self.waited: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        """A wait the service asks for: the clock moves on by it, no test waits."""
+        self.waited.append(seconds)
+        self.advance(seconds)
 
 
 class World:
@@ -46,9 +54,17 @@ class World:
         self.mailer = FakeMailer()
         self.codes = FakeResetCodes()
         self.clock = Clock()
-        self.users = UserService(self.records, self.directory, self.mailer, PORTAL_URL)
+        self.users = UserService(
+            self.records, self.directory, self.mailer, PORTAL_URL, clock=self.clock, sleep=self.clock.sleep
+        )
         self.reset = PasswordReset(
-            self.records, self.directory, self.codes, self.mailer, PORTAL_URL, clock=self.clock
+            self.records,
+            self.directory,
+            self.codes,
+            self.mailer,
+            PORTAL_URL,
+            clock=self.clock,
+            sleep=self.clock.sleep,
         )
 
     def invite(self, username: str) -> None:
@@ -118,6 +134,41 @@ def test_forgot_for_someone_who_cannot_sign_in_sends_nothing(world: World, who: 
     assert world.codes.codes == {}
 
 
+@pytest.mark.parametrize(
+    "failure", [MailNotSent("SES refused the email: Throttling", passing=True), OSError()]
+)
+def test_when_the_code_cannot_be_sent_forgot_stays_quiet_and_the_next_press_sends_one(
+    world: World, failure: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.signed_up(PAT)
+    sent = len(world.mailer.sent)
+    world.mailer.failing = failure
+    world.reset.forgot(PAT)  # no error: the answer must not tell that the username exists
+    [logged] = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert "could not be sent" in logged.getMessage()
+    assert PAT not in str(vars(logged)).lower()  # nor any part of the message sent
+    # Withdrawn, not waited on: pressing again sends a code at once, and that code works.
+    world.mailer.failing = None
+    world.reset.forgot(PAT)
+    assert len(world.mailer.sent) == sent + 1
+    world.reset.reset(PAT, world.code(PAT), NEW_PASSWORD)
+    assert world.directory.users[PAT].password == NEW_PASSWORD
+
+
+def test_when_a_new_invitation_cannot_be_sent_forgot_stays_quiet_and_the_next_press_sends_one(
+    world: World,
+) -> None:
+    world.invite(PAT)
+    world.mailer.failing = MailNotSent("SES refused the email: ServiceUnavailable", passing=True)
+    world.reset.forgot(PAT)
+    world.mailer.failing = None
+    world.reset.forgot(PAT)
+    invitations = world.mailer.to(PAT)
+    assert len(invitations) == 2
+    new_temporary = re.search(r"Temporary password: (\S+)", invitations[-1].text)
+    assert new_temporary and world.directory.users[PAT].password == new_temporary.group(1)
+
+
 def test_a_user_who_never_finished_the_first_sign_in_gets_a_new_invitation(world: World) -> None:
     world.invite(PAT)
     [first] = world.mailer.to(PAT)
@@ -172,6 +223,20 @@ def test_the_emailed_code_sets_the_new_password_and_ends_every_session(world: Wo
     world.reset.reset("PAT@erable.example", f" {world.code(PAT)} ", NEW_PASSWORD)
     pooled = world.directory.users[PAT]
     assert (pooled.password, pooled.status, pooled.sessions) == (NEW_PASSWORD, "CONFIRMED", 0)
+
+
+def test_a_reset_ends_every_session_from_before_it_even_of_the_same_second(world: World) -> None:
+    world.signed_up(PAT)
+    signed_in_before = {"auth_time": str(int(world.clock()))}
+    world.reset.forgot(PAT)
+    world.reset.reset(PAT, world.code(PAT), NEW_PASSWORD)
+    sessions = world.records.sessions_of(ACCOUNT, PAT)
+    assert sessions is not None
+    assert not session_is_current(signed_in_before, sessions)
+    # The reset answers once a sign-in with the new password is stamped late enough to be served.
+    signed_in_after = {"auth_time": str(int(world.clock()))}
+    assert session_is_current(signed_in_after, sessions)
+    assert sum(world.clock.waited) <= 1
 
 
 def test_a_code_works_once(world: World) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,27 +14,27 @@ import pytest
 from billing_portal.cards import Card
 from billing_portal.emails import Email
 from billing_portal.errors import NotFound, ValidationFailed
-from billing_portal.ledger import LastPayment, LedgerState
+from billing_portal.ledger import PAYMENT_PENDING, LastPayment, LedgerState, PaymentPending
 from billing_portal.money import format_cents
 from billing_portal.notifications import DeliveryIncomplete, NotificationService
 from billing_portal.payment_methods import (
     MAX_SAVED_METHODS,
     AutopayChange,
+    CardExpired,
     NewPaymentMethod,
     PaymentMethodService,
     TooManyMethods,
 )
-from billing_portal.payment_store import PaymentStatus, SavedMethod
+from billing_portal.payment_store import PaymentRecord, PaymentStatus, SavedMethod
 from billing_portal.payments import (
+    CLAIM_LIFETIME,
     MAX_PAYMENT_CENTS,
-    PAYMENT_PENDING,
     AutopayReport,
-    PaymentPending,
     PaymentRequest,
     PaymentService,
     PaymentView,
 )
-from billing_portal.processor import CallbackRefused, CardDeclined, ChargeStatus, Settlement
+from billing_portal.processor import CallbackRefused, CardDeclined, ChargeStatus, InvalidCardToken, Settlement
 from billing_portal.store import Account, PortalUser
 
 from . import documents
@@ -100,6 +100,12 @@ class World:
         self.notify()
         assert documents.send(self.ledger, documents.invoice(ACCOUNT, invoice_id, issued, service=service))
         self.delivered = len(self.stream.changes)
+
+    def pending_credit(self, credit_id: str, amount: str) -> None:
+        """A credit the billing engine promises on the next invoice: in the Current Balance tile now."""
+        assert documents.send(
+            self.ledger, documents.pending_credit(ACCOUNT, credit_id, date(2026, 11, 5), amount)
+        )
 
     def user(
         self, username: str, created_at: str, notifications: bool = True, account: str = ACCOUNT
@@ -199,6 +205,10 @@ def owing(world: World) -> World:
 
 
 NOTIFIED = ["ana@erable.example", "bob@erable.example"]
+# A token the processor issued for a card that expired at the end of October 2026 (the tests' today is
+# 20 November 2026): a real processor's token can be for an expired card too.
+EXPIRED_TOKEN = "tok_expired_1026"
+EXPIRED_CARD = Card("visa", "1117", 10, 2026)
 
 
 # -- what is refused before anything is charged ------------------------------------------------------------
@@ -234,6 +244,37 @@ def test_paying_with_an_unknown_or_expired_saved_method_is_refused(owing: World)
         owing.pay("10.00", payment_method_id=expired.id)
     assert "10/2026" in refused.value.message
     assert owing.processor.calls == []
+
+
+def test_a_new_card_whose_expiry_has_passed_is_refused_before_anything_is_charged_or_saved(
+    owing: World,
+) -> None:
+    owing.processor.tokens[EXPIRED_TOKEN] = (EXPIRED_CARD, ChargeStatus.APPROVED)
+    before = owing.state()
+
+    for save in (False, True):
+        with pytest.raises(CardExpired) as refused:
+            owing.pay("10.00", key=f"key-{save}", new_payment_method={"token": EXPIRED_TOKEN, "save": save})
+        assert refused.value.status == 422
+        assert refused.value.message == (
+            "This card expired at the end of 10/2026. Choose another payment method."
+        )
+    with pytest.raises(CardExpired) as refused_to_save:
+        owing.methods.add(ACCOUNT, NewPaymentMethod(token=EXPIRED_TOKEN))
+
+    assert refused_to_save.value.message == refused.value.message  # one sentence, from one place
+    assert owing.processor.calls == [] and owing.processor.saved == []
+    assert owing.methods.list(ACCOUNT).items == []
+    assert owing.state() == before
+    assert owing.store.payments == {}
+
+
+def test_a_card_that_expires_this_month_is_taken(owing: World) -> None:
+    owing.processor.tokens["tok_nov"] = (Card("visa", "1117", 11, 2026), ChargeStatus.APPROVED)
+    owing.clock.at = datetime(2026, 12, 1, 4, 59, tzinfo=UTC)  # 30 November, 23:59 in Toronto
+    paid = owing.pay("10.00", new_payment_method={"token": "tok_nov", "save": True})
+    assert paid.status is PaymentStatus.APPROVED
+    assert [m.last4 for m in owing.methods.list(ACCOUNT).items] == ["1117"]
 
 
 # -- approved ----------------------------------------------------------------------------------------------
@@ -350,7 +391,8 @@ def test_a_declined_payment_says_so_and_posts_nothing(owing: World) -> None:
 
     assert declined.value.message == DECLINED
     assert declined.value.status == 402
-    assert owing.state() == before
+    # The account was held while the bank was asked, and released: only the ledger's version moved.
+    assert replace(owing.state(), version=before.version) == before
     assert owing.payment_rows() == []
     assert owing.notify() == []
     # The same request again gets the same answer, without asking the bank twice.
@@ -452,6 +494,203 @@ def test_a_settlement_that_does_not_match_the_payment_is_refused(
     assert owing.payment_rows() == []
 
 
+# -- one payment in flight, whatever runs at the same moment -----------------------------------------------
+
+
+def test_a_payment_submitted_while_another_is_being_charged_is_refused_and_never_charged(
+    owing: World,
+) -> None:
+    """Two Pay clicks (two Idempotency-Keys) at once, the processor answering pending: the second arrives
+    while the first is at the processor, before its answer is recorded."""
+    refused: list[PaymentPending] = []
+
+    def second_click() -> None:
+        with pytest.raises(PaymentPending) as blocked:
+            owing.pay("60.00", key="key-2", new_payment_method={"token": "tok_pending"})
+        refused.append(blocked.value)
+
+    owing.processor.while_charging = second_click
+    first = owing.pay("60.00", key="key-1", new_payment_method={"token": "tok_pending"})
+
+    assert first.status is PaymentStatus.PENDING
+    [blocked] = refused
+    assert (blocked.status, blocked.code, blocked.message) == (409, "payment_pending", PAYMENT_PENDING)
+    assert [call.metadata["payment_id"] for call in owing.processor.calls] == [first.id]
+    assert owing.state().pending_payments == {first.id: 6000}
+    # The bank approves the one charge made: charged once, posted once.
+    owing.settle(first, ChargeStatus.APPROVED)
+    assert owing.payment_rows() == [first.id]
+
+
+def test_a_payment_submitted_while_an_approved_one_is_being_charged_is_refused(owing: World) -> None:
+    balance = owing.state().balance_cents
+    refused: list[PaymentPending] = []
+
+    def second_click() -> None:
+        with pytest.raises(PaymentPending) as blocked:
+            owing.pay("25.00", key="key-2")
+        refused.append(blocked.value)
+
+    owing.processor.while_charging = second_click
+    first = owing.pay("25.00", key="key-1")
+
+    assert first.status is PaymentStatus.APPROVED and len(refused) == 1
+    assert len(owing.processor.calls) == 1
+    assert owing.state().balance_cents == balance - 2500
+    assert owing.pay("25.00", key="key-2").status is PaymentStatus.APPROVED  # once the first is done
+
+
+def test_auto_pay_waits_while_a_one_time_payment_is_being_charged(owing: World) -> None:
+    owing.autopay_with(owing.card())
+    reports: list[AutopayReport] = []
+    owing.processor.while_charging = lambda: reports.append(owing.autopay())
+
+    paid = owing.pay("25.00")
+
+    [report] = reports
+    assert (report.waiting, report.approved, report.pending, report.declined) == (1, 0, 0, 0)
+    assert [call.metadata["payment_id"] for call in owing.processor.calls] == [paid.id]
+    # The next run charges what is still due.
+    assert owing.autopay().approved == 2
+    assert owing.state().open_invoices == {}
+
+
+def test_a_payment_submitted_while_auto_pay_is_charging_is_refused(owing: World) -> None:
+    owing.autopay_with(owing.card())
+    refused: list[PaymentPending] = []
+
+    def customer_pays() -> None:
+        with pytest.raises(PaymentPending) as blocked:
+            owing.pay("25.00")
+        refused.append(blocked.value)
+
+    owing.processor.while_charging = customer_pays
+    assert owing.autopay().approved == 2
+
+    assert len(refused) == 1
+    assert len(owing.processor.calls) == 2  # the two invoices Auto Pay paid, nothing else
+    assert owing.state().open_invoices == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "refusal"),
+    [
+        ({"payment_method_id": "pm_" + "0" * 20}, NotFound),
+        ({"new_payment_method": {"token": "tok_invented"}}, InvalidCardToken),
+        ({"new_payment_method": {"token": EXPIRED_TOKEN}}, CardExpired),
+        ({"new_payment_method": {"token": "tok_declined", "save": True}}, CardDeclined),
+        ({"new_payment_method": {"token": "tok_declined"}}, CardDeclined),
+    ],
+    ids=["unknown method", "unknown token", "expired card", "declined when saved", "declined"],
+)
+def test_a_refused_payment_leaves_the_account_free_for_the_next_one(
+    owing: World, source: dict[str, Any], refusal: type[Exception]
+) -> None:
+    owing.processor.tokens[EXPIRED_TOKEN] = (EXPIRED_CARD, ChargeStatus.APPROVED)
+
+    with pytest.raises(refusal):
+        owing.pay("30.00", key="key-1", **source)
+
+    assert owing.state().payment_claim is None
+    assert owing.pay("30.00", key="key-2").status is PaymentStatus.APPROVED
+
+
+def test_a_saved_card_the_processor_refuses_leaves_the_account_free(owing: World) -> None:
+    forgotten = replace(owing.expired_card(), id="pm_" + "f" * 20, card=Card("visa", "1881", 12, 2030))
+    owing.store.add_method(replace(forgotten, reference="card_the_processor_no_longer_knows"))
+
+    with pytest.raises(InvalidCardToken):
+        owing.pay("30.00", key="key-1", payment_method_id=forgotten.id)
+
+    assert owing.processor.calls == []
+    assert owing.state().payment_claim is None
+    assert owing.pay("30.00", key="key-2").status is PaymentStatus.APPROVED
+
+
+def test_a_payment_whose_answer_was_lost_holds_the_account_until_the_processor_is_asked(owing: World) -> None:
+    owing.processor.lose_answers = 1  # the bank approved; the answer never reached the portal
+    with pytest.raises(TimeoutError):
+        owing.pay("25.00", key="key-1")
+    [lost] = owing.processor.calls
+    lost_id = lost.metadata["payment_id"]
+    assert owing.payments.status(ACCOUNT, lost_id).status is PaymentStatus.PROCESSING
+
+    # Whether the bank was asked is not known yet: no other payment meanwhile.
+    owing.clock.at = NOV_20 + CLAIM_LIFETIME - timedelta(seconds=1)
+    with pytest.raises(PaymentPending):
+        owing.pay("10.00", key="key-2")
+
+    # Long after any attempt could still be running, the processor is asked and the charge concluded.
+    owing.clock.at = NOV_20 + CLAIM_LIFETIME
+    other = owing.pay("10.00", key="key-2")
+
+    assert other.status is PaymentStatus.APPROVED
+    assert owing.payments.status(ACCOUNT, lost_id).status is PaymentStatus.APPROVED
+    assert owing.payment_rows() == [lost_id, other.id]
+    assert len(owing.processor.calls) == 2
+    # Retrying the lost request answers its payment, charged once.
+    assert owing.pay("25.00", key="key-1").id == lost_id
+    assert len(owing.processor.calls) == 2
+
+
+def test_a_payment_posted_by_an_attempt_that_stopped_before_recording_it_is_concluded_by_its_retry(
+    owing: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save = owing.store.save_payment
+
+    def stop_before_recording_approval(record: PaymentRecord) -> None:
+        if record.status is PaymentStatus.APPROVED:
+            monkeypatch.setattr(owing.store, "save_payment", save)
+            raise TimeoutError("the function stopped")
+        save(record)
+
+    monkeypatch.setattr(owing.store, "save_payment", stop_before_recording_approval)
+    with pytest.raises(TimeoutError):
+        owing.pay("25.00", key="key-1")
+
+    retried = owing.pay("25.00", key="key-1")
+
+    assert retried.status is PaymentStatus.APPROVED
+    assert owing.payment_rows() == [retried.id] and len(owing.processor.calls) == 1
+    assert owing.state().payment_claim is None
+    assert owing.pay("10.00", key="key-2").status is PaymentStatus.APPROVED
+
+
+def test_a_payment_that_never_reached_the_processor_frees_the_account_and_can_be_retried(
+    owing: World,
+) -> None:
+    owing.processor.lose_answers, owing.processor.charge_first = 1, False
+    with pytest.raises(ConnectionError):
+        owing.pay("25.00", key="key-1")
+    assert owing.processor.calls == []
+
+    owing.clock.at = NOV_20 + CLAIM_LIFETIME
+    other = owing.pay("10.00", key="key-2")
+    retried = owing.pay("25.00", key="key-1")
+
+    assert (other.status, retried.status) == (PaymentStatus.APPROVED, PaymentStatus.APPROVED)
+    assert [call.amount_cents for call in owing.processor.calls] == [1000, 2500]
+    assert sorted(owing.payment_rows()) == sorted([other.id, retried.id])
+
+
+def test_a_pending_charge_whose_answer_was_lost_is_held_until_the_bank_decides(owing: World) -> None:
+    owing.processor.lose_answers = 1
+    with pytest.raises(TimeoutError):
+        owing.pay("60.00", key="key-1", new_payment_method={"token": "tok_pending"})
+    lost_id = owing.processor.calls[0].metadata["payment_id"]
+
+    owing.clock.at = NOV_20 + CLAIM_LIFETIME
+    with pytest.raises(PaymentPending):
+        owing.pay("10.00", key="key-2")  # the bank has not decided yet
+
+    lost = owing.payments.status(ACCOUNT, lost_id)
+    assert lost.status is PaymentStatus.PENDING
+    assert owing.state().pending_payments == {lost_id: 6000}
+    assert owing.settle(lost, ChargeStatus.APPROVED).status is PaymentStatus.APPROVED
+    assert owing.pay("10.00", key="key-2").status is PaymentStatus.APPROVED
+    assert len(owing.processor.calls) == 2
+
+
 # -- auto pay ----------------------------------------------------------------------------------------------
 
 
@@ -542,6 +781,52 @@ def test_after_a_decline_a_new_autopay_card_is_tried_on_the_next_run(world: Worl
     assert (again.declined, again.approved) == (0, 1)
     assert "INV-202610" not in world.state().open_invoices
     assert world.autopay().approved == 0, "paid: nothing more to charge"
+
+
+def test_autopay_never_charges_more_than_the_current_balance_tile(world: World) -> None:
+    """A credit pending on the next invoice counts in the Current Balance tile: paying the tile's amount
+    leaves nothing for Auto Pay to charge, though the invoice stays partly paid until the credit posts."""
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.pending_credit("CR-NEXT", "30.00")
+    world.autopay_with(world.card())
+    tile = world.state().current_balance_cents
+    paid = world.pay(format_cents(tile))
+
+    assert world.state().current_balance_cents == 0
+    assert world.outstanding("INV-202610") == 3000
+    report = world.autopay()
+
+    assert (report.approved, report.declined, report.pending) == (0, 0, 0)
+    assert [call.metadata["payment_id"] for call in world.processor.calls] == [paid.id]
+    assert world.state().current_balance_cents == 0
+
+
+def test_autopay_shares_the_tile_across_the_invoices_it_pays_in_one_run(owing: World) -> None:
+    owing.pending_credit("CR-NEXT", "30.00")
+    older, newer = owing.outstanding("INV-202609"), owing.outstanding("INV-202610")
+    tile = owing.state().current_balance_cents
+    owing.autopay_with(owing.card())
+
+    report = owing.autopay()
+
+    assert report.approved == 2
+    assert [call.amount_cents for call in owing.processor.calls] == [older, newer - 3000]
+    assert sum(call.amount_cents for call in owing.processor.calls) == tile
+    assert owing.state().current_balance_cents == 0
+    assert owing.outstanding("INV-202610") == 3000  # what the pending credit pays when it posts
+    assert owing.autopay().approved == 0
+
+
+def test_autopay_charges_nothing_when_pending_credits_cover_what_is_owed(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    owed = world.outstanding("INV-202610")
+    credit = format_cents(owed + 5000)
+    world.pending_credit("CR-BIG", credit)
+    world.autopay_with(world.card())
+
+    assert world.state().current_balance_cents == -5000  # a credit on the account
+    assert world.autopay().approved == 0
+    assert world.processor.calls == []
 
 
 def test_autopay_skips_accounts_without_it(owing: World) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from billing_portal.accounts import AccountReader
+from billing_portal.store import PortalUser
 from localrun import functions
 from localrun.events import api_event
 
@@ -36,6 +37,9 @@ def store() -> FakeLedgerStore:
         send(store, documents.invoice(ACCOUNT, f"INV-2026{month:02d}", date(2026, month, 1)))
         send(store, documents.payment(ACCOUNT, f"PAY-2026{month:02d}", date(2026, month, 9), "113.00"))
     send(store, documents.pending_credit(ACCOUNT, "CR-NEXT", date(2026, 10, 15), "10.00"))
+    # The signed-in caller is one of the account's users (the edge checks that on every signed-in route).
+    dana = PortalUser(ACCOUNT, CLAIMS["cognito:username"], "Dana", "Roy", "America/Toronto", True, "")
+    store.put_user(dana)
     return store
 
 
@@ -51,6 +55,7 @@ def call(store: FakeLedgerStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
         module = functions.module(logical_id)
         if module not in patched:
             monkeypatch.setattr(module, "DynamoLedgerStore", lambda _table: store)
+            monkeypatch.setattr(module.app, "session_records", lambda: store)
             monkeypatch.setattr(
                 module, "AccountReader", functools.partial(AccountReader, today=lambda: TODAY)
             )
@@ -178,3 +183,89 @@ def test_details_older_than_24_months_are_410(call: Call) -> None:
     assert status == 410
     assert body["code"] == "gone"
     assert "billing team" in body["message"]
+
+
+def test_a_repeated_type_filter_is_the_list_it_means(call: Call) -> None:
+    repeated = history(call, "type=invoice&type=payment&page_size=50")
+    assert repeated == history(call, "type=invoice,payment&page_size=50")
+    assert repeated[0] == 200 and len(repeated[1]["items"]) == 20
+    assert history(call, "type=credit&type=invoice,payment&page_size=50") == repeated
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page_size=10&page_size=50",
+        "page_size=10&page_size=10",
+        "from=2026-01-01&from=2026-02-01",
+        "from_=2026-01-01&from_=2026-01-01",
+        "to=2026-10-01&to=2026-10-01",
+        "cursor=a&cursor=b",
+    ],
+)
+def test_a_repeated_single_valued_parameter_is_422_naming_it(call: Call, query: str) -> None:
+    name = query.split("=")[0]
+    status, body = history(call, query)
+    assert (status, body["code"]) == (422, "validation_failed")
+    assert body["details"] == [{"field": name, "message": "must be given once, not repeated"}]
+
+
+@pytest.fixture
+def year_2025(store: FakeLedgerStore) -> None:
+    """A year more of invoices and payments, so that a filtered history has more than one page too."""
+    for month in range(1, 13):
+        send(store, documents.invoice(ACCOUNT, f"INV-2025{month:02d}", date(2025, month, 1)))
+        send(store, documents.payment(ACCOUNT, f"PAY-2025{month:02d}", date(2025, month, 9), "113.00"))
+
+
+@pytest.mark.usefixtures("year_2025")
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("type=invoice", "type=payment"),
+        ("type=invoice", "type=invoice,payment"),
+        ("type=invoice", ""),
+        ("", "type=invoice"),
+        ("from=2025-03-01", "from=2025-04-01"),
+        ("from=2025-03-01", ""),
+        ("to=2026-09-30", "to=2026-08-31"),
+        ("to=2026-09-30", ""),
+    ],
+)
+def test_a_cursor_is_refused_with_other_filters(call: Call, first: str, then: str) -> None:
+    status, page = history(call, f"{first}&page_size=10")
+    assert status == 200 and page["next_cursor"], page
+    status, body = history(call, f"{then}&page_size=10&cursor={page['next_cursor']}")
+    assert (status, body["code"]) == (422, "validation_failed")
+    assert "cursor" in body["message"] and "filters" in body["message"]
+
+
+@pytest.mark.usefixtures("year_2025")
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("type=invoice", "type=invoice"),
+        ("type=invoice,payment", "type=payment,invoice"),
+        ("type=invoice&type=payment", "type=invoice,payment"),
+        ("", "type=invoice,payment,credit,refund"),
+        ("from=2025-03-01&to=2026-09-30", "to=2026-09-30&from=2025-03-01"),
+    ],
+)
+def test_a_cursor_goes_on_with_the_same_filters_however_they_are_written(
+    call: Call, first: str, then: str
+) -> None:
+    _, page = history(call, f"{first}&page_size=10")
+    status, following = history(call, f"{then}&page_size=10&cursor={page['next_cursor']}")
+    assert status == 200, following
+    _, whole = history(call, f"{first}&page_size=50")
+    assert [i["id"] for i in page["items"] + following["items"]] == [i["id"] for i in whole["items"]][:20]
+
+
+@pytest.mark.usefixtures("year_2025")
+def test_a_cursor_goes_on_with_another_page_size(call: Call) -> None:
+    """The page size only says how many rows come next: changing it keeps the place."""
+    _, page = history(call, "type=invoice&page_size=10")
+    status, rest = history(call, f"type=invoice&page_size=50&cursor={page['next_cursor']}")
+    assert status == 200
+    _, whole = history(call, "type=invoice&page_size=50")
+    assert [i["id"] for i in page["items"] + rest["items"]] == [i["id"] for i in whole["items"]]

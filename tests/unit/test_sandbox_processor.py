@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -133,6 +133,20 @@ def test_a_token_the_processor_did_not_issue_is_refused(token: str) -> None:
         processor().save_card(token, BILLING)
 
 
+def test_the_card_behind_a_token_is_told_before_anything_is_charged_or_saved() -> None:
+    assert processor().card_of_token(token_for("5555555555554444", 3, 2029)) == Card(
+        "mastercard", "4444", 3, 2029
+    )
+    assert processor().card_of_token("tok_pending") == Card("visa", "0077", 12, 2034)
+    # A token can be for a card whose expiry has passed: telling it is the portal's part.
+    expired = b'{"b": "visa", "l": "4242", "m": 1, "y": 2020, "o": "approved"}'
+    crafted = "tok_" + base64.urlsafe_b64encode(expired).decode().rstrip("=")
+    assert processor().card_of_token(crafted) == Card("visa", "4242", 1, 2020)
+    for token in ("tok_not-base64!", "visa", processor().save_card("tok_visa", BILLING).reference):
+        with pytest.raises(InvalidCardToken):
+            processor().card_of_token(token)
+
+
 def test_a_saved_card_reference_is_not_a_token() -> None:
     saved = processor().save_card("tok_visa", BILLING)
     with pytest.raises(InvalidCardToken):
@@ -161,6 +175,38 @@ def test_one_idempotency_key_is_one_charge(aws: dict[str, str]) -> None:
     charges = sandbox.charges()
     assert [(c["charge_id"], c["amount_cents"]) for c in charges].count((first.charge_id, 11300)) == 1
     assert len(charges) == 2
+
+
+def test_the_charge_made_under_a_key_is_found_as_it_stands(aws: dict[str, str]) -> None:
+    sandbox = processor(aws["PortalTable"])
+    assert sandbox.charge_of_key("acct/PAY-NEVER") is None
+    metadata = {"account_id": "acct-erable", "payment_id": "PAY-FOUND"}
+    made = sandbox.charge(
+        "tok_pending", 2500, idempotency_key="acct/PAY-FOUND", metadata=metadata, billing=None
+    )
+
+    assert sandbox.charge_of_key("acct/PAY-FOUND") == made
+    sandbox.settle(made.charge_id, ChargeStatus.APPROVED, SECRET)
+    found = sandbox.charge_of_key("acct/PAY-FOUND")
+    assert found is not None and found.status is ChargeStatus.APPROVED
+
+
+def test_charges_are_listed_in_the_order_they_were_made_even_within_one_instant(aws: dict[str, str]) -> None:
+    """The list the local stack serves: a charge made later never comes before an earlier one, however
+    their ids sort and whatever the clock's resolution."""
+    same_instant = datetime(2026, 11, 2, 15, 4, 5, 123000, tzinfo=UTC)
+    sandbox = SandboxProcessor(aws["PortalTable"], clock=lambda: same_instant)
+    keys = [f"acct/PAY-{number:02d}" for number in range(12)]
+    made = [
+        sandbox.charge("tok_visa", 100 + n, idempotency_key=key, metadata={"n": str(n)}, billing=None)
+        for n, key in enumerate(keys)
+    ]
+    sandbox.charge("tok_visa", 1, idempotency_key=keys[0], metadata={}, billing=None)  # a repeat: no new one
+
+    listed = [c["charge_id"] for c in sandbox.charges()]
+
+    assert listed == [charge.charge_id for charge in made]
+    assert listed != sorted(listed), "the ids alone would give another order"
 
 
 def test_a_pending_charge_settles_once_with_a_callback_the_portal_verifies(aws: dict[str, str]) -> None:

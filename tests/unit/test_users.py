@@ -17,6 +17,7 @@ from billing_portal.errors import Forbidden, NotFound
 from billing_portal.users import (
     CANNOT_DELETE_SELF,
     USERNAME_TAKEN,
+    DeletedMeanwhile,
     EmailNotSent,
     NewUser,
     UserChanges,
@@ -41,12 +42,36 @@ def clock() -> Callable[[], str]:
     return lambda: f"2026-11-02T15:{next(minutes):02d}:00.000+00:00"
 
 
+class Seconds:
+    """The wall clock, in epoch seconds, moved only by the waits the service asks for."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.waited: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waited.append(seconds)
+        self.now += seconds
+
+
 class World:
     def __init__(self) -> None:
         self.records = FakeUserRecords()
         self.directory = FakeDirectory()
         self.mailer = FakeMailer()
-        self.service = UserService(self.records, self.directory, self.mailer, PORTAL_URL, now=clock())
+        self.seconds = Seconds(1_793_631_845.25)
+        self.service = UserService(
+            self.records,
+            self.directory,
+            self.mailer,
+            PORTAL_URL,
+            now=clock(),
+            clock=self.seconds,
+            sleep=self.seconds.sleep,
+        )
 
     def add(self, username: str, account_id: str = ACCOUNT, **fields: Any) -> Any:
         body = {
@@ -384,6 +409,8 @@ def test_nobody_can_delete_their_own_user(world: World) -> None:
             world.service.delete(ACCOUNT, "Boss@Erable.Example", target)
         assert refused.value.status == 403
         assert refused.value.message == CANNOT_DELETE_SELF
+        # The help centre's own sentence.
+        assert refused.value.message == "You cannot delete your own Billing Portal user account."
     assert world.listed() == ["boss@erable.example"]
     assert "boss@erable.example" in world.directory.users
 
@@ -400,6 +427,48 @@ def test_deleting_another_accounts_user_an_unknown_or_a_deleted_one_is_not_found
     assert "sam@other.example" in world.directory.users
 
 
+def test_a_deleted_users_sessions_end_at_once(world: World) -> None:
+    world.add("boss@erable.example")
+    world.add("pat@erable.example")
+    assert world.records.sessions_of(ACCOUNT, "pat@erable.example") is not None
+    world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
+    assert world.records.sessions_of(ACCOUNT, "pat@erable.example") is None
+    assert world.directory.calls[-1] == ("delete_user", "pat@erable.example")
+
+
+def test_of_two_users_deleting_each_other_at_the_same_moment_one_wins_and_the_account_keeps_a_user(
+    world: World,
+) -> None:
+    world.add("boss@erable.example")
+    world.add("pat@erable.example")
+
+    # Pat's delete of the boss is written first, while the boss's delete of Pat is on its way.
+    def pat_deletes_the_boss_first(_: Any) -> None:
+        world.service.delete(ACCOUNT, "pat@erable.example", "boss@erable.example")
+
+    world.records.before_withdraw = pat_deletes_the_boss_first
+    with pytest.raises(DeletedMeanwhile) as refused:
+        world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
+    assert refused.value.status == 409
+    assert world.listed() == ["pat@erable.example"]
+    # The loser changed nothing: Pat still signs in.
+    assert "pat@erable.example" in world.directory.users
+    assert "boss@erable.example" not in world.directory.users
+    assert world.records.sessions_of(ACCOUNT, "pat@erable.example") is not None
+
+
+def test_a_user_deleted_a_moment_before_can_delete_nobody(world: World) -> None:
+    """What the edge saw was a user; by the time the delete is written, they are not."""
+    world.add("boss@erable.example")
+    world.add("pat@erable.example")
+    world.add("sam@erable.example")
+    world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
+    with pytest.raises(DeletedMeanwhile):
+        world.service.delete(ACCOUNT, "pat@erable.example", "sam@erable.example")
+    assert world.listed() == ["boss@erable.example", "sam@erable.example"]
+    assert "sam@erable.example" in world.directory.users
+
+
 def test_when_the_pool_fails_the_user_stays_and_the_delete_can_be_repeated(world: World) -> None:
     world.add("boss@erable.example")
     world.add("pat@erable.example")
@@ -407,6 +476,8 @@ def test_when_the_pool_fails_the_user_stays_and_the_delete_can_be_repeated(world
     with pytest.raises(Transient):
         world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
     assert world.listed() == ["boss@erable.example", "pat@erable.example"]
+    # Nor did their sessions end: the delete was undone whole.
+    assert world.records.sessions_of(ACCOUNT, "pat@erable.example") is not None
     world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
     assert world.listed() == ["boss@erable.example"]
 
@@ -433,6 +504,28 @@ def test_a_restored_user_is_listed_again_as_before_with_a_new_invitation(world: 
         world.add("pat@erable.example")
     world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
     assert world.listed() == ["boss@erable.example"]
+
+
+def test_a_restored_user_has_no_session_from_before_the_delete(world: World) -> None:
+    world.add("boss@erable.example")
+    world.add("pat@erable.example")
+    signed_in_before = int(world.seconds())  # a sign-in of the very second of the delete and restore
+    world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
+    invited_at: list[float] = []
+    create_user = world.directory.create_user
+
+    def create_user_noting_when(username: str, account_id: str, temporary_password: str) -> None:
+        invited_at.append(world.seconds())
+        create_user(username, account_id, temporary_password)
+
+    world.directory.create_user = create_user_noting_when  # type: ignore[method-assign]
+    world.service.restore(ACCOUNT, "pat@erable.example")
+    sessions = world.records.sessions_of(ACCOUNT, "pat@erable.example")
+    assert sessions is not None and sessions.valid_from > signed_in_before
+    # The new sign-in was made possible only once the old sessions' last second was over: the first
+    # sign-in with the new invitation is stamped at or after `valid_from`.
+    assert invited_at == [pytest.approx(sessions.valid_from)]
+    assert sum(world.seconds.waited) <= 1
 
 
 @pytest.mark.parametrize("case", ["never-existed", "still-active", "other-account", "restored-twice"])

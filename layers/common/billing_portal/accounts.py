@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from billing_portal import views
 from billing_portal.errors import Gone, NotFound, ValidationFailed
-from billing_portal.ledger import ANY_DOCUMENT_ID, EntryType
-from billing_portal.store import HistoryWindow, LedgerStore, row_sort_key
+from billing_portal.ledger import ANY_DOCUMENT_ID, EntryType, LedgerState, oldest_first
+from billing_portal.store import HistoryWindow, LedgerStore, UserSessions, row_sort_key
 
 if TYPE_CHECKING:
     from billing_portal.profile import ProfileUpdate
@@ -45,19 +45,21 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-def _cursor_check(account_id: str, sort_key: str) -> str:
-    """Ties a cursor to the account and the position it was given for, so that another account's cursor or
-    an edited one is refused rather than silently read as a position. Not a secret, and not needed for it:
-    the account always comes from the token."""
-    return hashlib.sha256(f"{account_id}\n{sort_key}".encode()).hexdigest()[:16]
+def _cursor_check(account_id: str, sort_key: str, filters: str) -> str:
+    """Ties a cursor to the account, the position it was given for and the filters of the page it came
+    from, so that another account's cursor, an edited one or one carried over to other filters is refused
+    rather than silently read as a position. Not a secret, and not needed for it: the account always comes
+    from the token."""
+    return hashlib.sha256(f"{account_id}\n{sort_key}\n{filters}".encode()).hexdigest()[:16]
 
 
-def encode_cursor(account_id: str, sort_key: str) -> str:
-    position = {"k": sort_key, "c": _cursor_check(account_id, sort_key)}
+def encode_cursor(account_id: str, sort_key: str, filters: str) -> str:
+    position = {"k": sort_key, "c": _cursor_check(account_id, sort_key, filters)}
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
 
 
-def decode_cursor(account_id: str, cursor: str) -> str:
+def decode_cursor(account_id: str, cursor: str, filters: str) -> str:
+    """The position a cursor stands for; 422 when it is not one given out for this account and filters."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position = json.loads(raw)
@@ -66,8 +68,11 @@ def decode_cursor(account_id: str, cursor: str) -> str:
         raise ValidationFailed("The cursor is not one this API gave out.") from None
     if not isinstance(key, str) or not _CURSOR_KEY.fullmatch(key) or not isinstance(check, str):
         raise ValidationFailed("The cursor is not one this API gave out.")
-    if not hmac.compare_digest(check.encode(), _cursor_check(account_id, key).encode()):
-        raise ValidationFailed("The cursor is not one this API gave out.")
+    if not hmac.compare_digest(check.encode(), _cursor_check(account_id, key, filters).encode()):
+        # A cursor continues the pages of the filters it came with (type, from, to), on its own account.
+        raise ValidationFailed(
+            "The cursor is not one this API gave out for these filters; ask for the first page again."
+        )
     return key
 
 
@@ -87,7 +92,11 @@ class HistoryQuery(BaseModel):
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
     page_size: int = Field(default=10, description="10, 50 or 100")
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The previous page's `next_cursor`, sent with the same type, from and to",
+    )
 
     @field_validator("type", mode="before")
     @classmethod
@@ -123,6 +132,15 @@ class HistoryQuery(BaseModel):
             raise ValueError("from must not be after to")
         return self
 
+    @property
+    def filters(self) -> str:
+        """Which rows the query asks for, however it is written (`type=payment,invoice` and
+        `type=invoice&type=payment` alike, no type and every type alike), for the cursor to be bound to.
+        The page size is not part of it: it says how many rows come next, not which, so a client may change
+        it and go on from where it was."""
+        types = sorted(t.value for t in (self.type or EntryType))
+        return f"type={','.join(types)}&from={self.from_ or ''}&to={self.to or ''}"
+
 
 class AccountReader:
     def __init__(self, store: LedgerStore, today: Callable[[], date] = utc_today) -> None:
@@ -131,6 +149,17 @@ class AccountReader:
 
     def dashboard(self, account_id: str) -> views.Dashboard:
         account = self.store.get_account(account_id)
+        if account is None:
+            raise NotFound("Account not found.")
+        return views.dashboard(account, self.today())
+
+    def signed_in_dashboard(
+        self, account_id: str, username: str, confirm_session: Callable[[UserSessions | None], object]
+    ) -> views.Dashboard:
+        """The dashboard of the signed-in user's account in one read: the account and the user's record
+        together, the user's session confirmed (`confirm_session` raises) before anything is shown."""
+        account, sessions = self.store.get_account_and_sessions(account_id, username)
+        confirm_session(sessions)
         if account is None:
             raise NotFound("Account not found.")
         return views.dashboard(account, self.today())
@@ -172,12 +201,14 @@ class AccountReader:
         low = f"TXN#{(query.from_ or earliest).isoformat()}#"
         high = f"TXN#{(query.to or date.max).isoformat()}#99999999"
         if query.cursor is not None:
-            high = min(high, _before(decode_cursor(account_id, query.cursor)))
+            high = min(high, _before(decode_cursor(account_id, query.cursor, query.filters)))
         window = HistoryWindow(low=low, high=high)
         rows = self.store.history(account_id, query.type, window, query.page_size + 1)
         page, more = rows[: query.page_size], len(rows) > query.page_size
         next_cursor = (
-            encode_cursor(account_id, row_sort_key(page[-1].date, page[-1].seq)) if more and page else None
+            encode_cursor(account_id, row_sort_key(page[-1].date, page[-1].seq), query.filters)
+            if more and page
+            else None
         )
         pdf_since = earliest
         return HistoryPage(items=[history_item(row, pdf_since) for row in page], next_cursor=next_cursor)
@@ -196,10 +227,30 @@ class AccountReader:
                 f"Transaction {transaction_id} is older than {HISTORY_MONTHS} months. "
                 f"For its details, contact {BILLING_TEAM}."
             )
-        return transaction_details(document, invoice_pdf_since=earliest)
+        covered = 0
+        if document["type"] == EntryType.INVOICE.value and document.get("status") != "paid":
+            account = self.store.get_account(account_id)
+            covered = covered_by_pending_credit(account.ledger, transaction_id) if account else 0
+        return transaction_details(document, invoice_pdf_since=earliest, covered_by_pending_credit=covered)
 
     def me(self, account_id: str, username: str) -> views.Me:
         user = self.store.get_user(account_id, username)
         if user is None:
             raise NotFound("Your portal user was not found.")
         return views.Me(**asdict(user))
+
+
+def covered_by_pending_credit(state: LedgerState, invoice_id: str) -> int:
+    """What of an unpaid invoice the credits pending on the next invoice will pay, as they will be applied
+    when posted: credit already on the account first, then the pending credits, to the oldest unpaid
+    invoices first. What the Current Balance tile already counts as paid."""
+    on_account, pending = state.unapplied_cents, state.pending_credit_cents
+    for open_id in oldest_first(state.open_invoices):
+        owed = state.open_invoices[open_id].outstanding_cents
+        from_account = min(on_account, owed)
+        on_account -= from_account
+        from_pending = min(pending, owed - from_account)
+        pending -= from_pending
+        if open_id == invoice_id:
+            return from_pending
+    return 0

@@ -81,21 +81,35 @@ def contains_card_number(text: str) -> bool:
     return False
 
 
+# A place in a body: None for the body itself, else (the place it is in, its key or index).
+_Place = tuple[Any, str] | None
+
+
 def card_data_in(value: Any, path: str = "") -> str | None:
-    """Where, in a parsed JSON body, a card number or security code sits (a field path), or None."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if re.sub(r"[^a-z0-9]", "", str(key).lower()) in CARD_DATA_FIELDS:
-                return where
-            found = card_data_in(inner, where)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            found = card_data_in(inner, f"{path}.{index}" if path else str(index))
-            if found is not None:
-                return found
-    elif isinstance(value, str) and contains_card_number(value):
-        return path or "body"
+    """Where, in a parsed JSON body, a card number or security code sits (a field path), or None: the first
+    one in the body's order. Walked with a stack of its own rather than by recursion, so that no depth of
+    nesting can exhaust Python's; a place is kept as a link to its parent and spelt out only when found."""
+    root: _Place = (None, path) if path else None
+    pending: list[tuple[str | None, Any, _Place]] = [(None, value, root)]
+    while pending:
+        key, current, place = pending.pop()
+        if key is not None and re.sub(r"[^a-z0-9]", "", key.lower()) in CARD_DATA_FIELDS:
+            return _spelt(place)
+        if isinstance(current, dict):
+            entries = [(str(k), inner, (place, str(k))) for k, inner in current.items()]
+            pending.extend(reversed(entries))
+        elif isinstance(current, list):
+            items = [(None, inner, (place, str(index))) for index, inner in enumerate(current)]
+            pending.extend(reversed(items))
+        elif isinstance(current, str) and contains_card_number(current):
+            return _spelt(place) or "body"
     return None
+
+
+def _spelt(place: _Place) -> str:
+    """A place as a dotted field path: `new_payment_method.billing_address.line2`."""
+    steps = []
+    while place is not None:
+        place, step = place
+        steps.append(step)
+    return ".".join(reversed(steps))

@@ -25,6 +25,7 @@ from billing_portal.ledger import (
     LastPayment,
     LedgerState,
     OpenInvoice,
+    PaymentClaim,
     Posting,
     invoice_status,
 )
@@ -34,6 +35,7 @@ from billing_portal.store import (
     DuplicateDocument,
     HistoryWindow,
     PortalUser,
+    UserSessions,
     row_sort_key,
 )
 
@@ -110,6 +112,7 @@ def _ledger_to_map(state: LedgerState) -> dict[str, Any]:
         "last_entry_date": state.last_entry_date,
         "last_payment": asdict(state.last_payment) if state.last_payment else None,
         "pending_payments": dict(state.pending_payments),
+        "payment_claim": asdict(state.payment_claim) if state.payment_claim else None,
     }
 
 
@@ -137,6 +140,7 @@ def _ledger_from_map(version: int, data: dict[str, Any]) -> LedgerState:
         if last
         else None,
         pending_payments=dict(data.get("pending_payments", {})),
+        payment_claim=PaymentClaim(**data["payment_claim"]) if data.get("payment_claim") else None,
     )
 
 
@@ -181,6 +185,30 @@ class DynamoLedgerStore:
             TableName=self.table, Key=to_item({"PK": account_key(account_id), "SK": "ACCOUNT"})
         ).get("Item")
         return _account_from_item(from_item(found)) if found else None
+
+    def get_account_and_sessions(
+        self, account_id: str, username: str
+    ) -> tuple[Account | None, UserSessions | None]:
+        """The account and what the user's record says of their sessions, in one request (the dashboard's
+        one read), strongly consistent like the edge's own read of the user."""
+        from billing_portal.dynamo_users import user_key, user_sessions
+
+        account_key_item = to_item({"PK": account_key(account_id), "SK": "ACCOUNT"})
+        keys = [account_key_item, user_key(account_id, username)]
+        found: list[dict[str, Any]] = []
+        while keys:
+            answer = self._db.batch_get_item(
+                RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
+            )
+            found.extend(answer["Responses"].get(self.table, []))
+            # Keys DynamoDB left for later (throttled) are asked for again.
+            keys = answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+        items = {item["SK"]["S"]: item for item in found}
+        account = items.get("ACCOUNT")
+        return (
+            _account_from_item(from_item(account)) if account else None,
+            user_sessions(items.get(f"USER#{username}")),
+        )
 
     def create_account(self, account: Account) -> bool:
         item = {

@@ -1,12 +1,17 @@
 """DynamoDB adapter of the portal's user records.
 
     PK ACCOUNT#<id>        SK USER#<username>   the user; `invited_at` set once the invitation is out (the
-                                                stream turns that change into the "user added" emails)
+                                                stream turns that change into the "user added" emails);
+                                                `sessions_valid_from` once a password reset or a restore
+                                                ended the sessions before it; `withdrawn_at` while a delete
+                                                is under way
     PK USERNAME#<username> SK USERNAME          the claim on the username, forever: status active | deleted
                                                 (turning deleted is what the "user deleted" emails follow)
 
 The claim is written with the user in one transaction, conditional on no claim existing, so two concurrent
-creates of one username cannot both win, and a deleted username stays taken.
+creates of one username cannot both win, and a deleted username stays taken. A delete is decided by a
+transaction conditional on the deleting user still being one of the account's, so two users deleting each
+other at the same moment cannot both win, and an account always keeps a user.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from billing_portal import aws
 from billing_portal.dynamo import account_key, from_item, set_existing, to_item
-from billing_portal.store import PortalUser
+from billing_portal.store import PortalUser, UserSessions
 
 if TYPE_CHECKING:
     # Imported where used at run time: the payment functions list users, and need not build the Manage
@@ -27,6 +32,8 @@ if TYPE_CHECKING:
     from billing_portal.users import UsernameClaim
 
 _USER_FIELDS = tuple(PortalUser.__dataclass_fields__)
+# A transaction cancelled because another one touched the same items at that moment is tried again.
+_TRANSACTION_ATTEMPTS = 4
 
 
 def claim_key(username: str) -> dict[str, Any]:
@@ -39,6 +46,19 @@ def user_key(account_id: str, username: str) -> dict[str, Any]:
 
 def _user(data: dict[str, Any]) -> PortalUser:
     return PortalUser(**{name: data[name] for name in _USER_FIELDS})
+
+
+def user_sessions(found: dict[str, Any] | None) -> UserSessions | None:
+    """What a user item (DynamoDB's JSON, as read) says of the user's sessions: none while a delete is
+    under way or once it is done."""
+    if not found or "withdrawn_at" in found:
+        return None
+    valid_from = found.get("sessions_valid_from")
+    return UserSessions(valid_from=int(valid_from["N"]) if valid_from else 0)
+
+
+def _cancellation_reasons(error: ClientError) -> list[str]:
+    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
 
 
 class DynamoUserRecords:
@@ -66,6 +86,31 @@ class DynamoUserRecords:
     def get_user(self, account_id: str, username: str) -> PortalUser | None:
         found = self._db.get_item(TableName=self.table, Key=user_key(account_id, username)).get("Item")
         return _user(from_item(found)) if found else None
+
+    def sessions_of(self, account_id: str, username: str) -> UserSessions | None:
+        # Strongly consistent: a user deleted a moment ago is refused at once.
+        found = self._db.get_item(
+            TableName=self.table,
+            Key=user_key(account_id, username),
+            ConsistentRead=True,
+            ProjectionExpression="PK, sessions_valid_from, withdrawn_at",
+        ).get("Item")
+        return user_sessions(found)
+
+    def end_sessions(self, account_id: str, username: str, valid_from: int) -> None:
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key=user_key(account_id, username),
+                UpdateExpression="SET sessions_valid_from = :from",
+                # Never moved back by a slower request.
+                ConditionExpression="attribute_exists(PK) AND "
+                "(attribute_not_exists(sessions_valid_from) OR sessions_valid_from < :from)",
+                ExpressionAttributeValues=to_item({":from": valid_from}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def claim(self, user: PortalUser) -> None:
         record = {"PK": account_key(user.account_id), "SK": f"USER#{user.username}", **asdict(user)}
@@ -125,32 +170,110 @@ class DynamoUserRecords:
         updated = set_existing(self._db, self.table, user_key(account_id, username), changes)
         return _user(updated) if updated is not None else None
 
-    def tombstone(self, user: PortalUser, deleted_at: str) -> None:
-        self._db.transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": claim_key(user.username),
-                        "UpdateExpression": "SET #s = :deleted, deleted_at = :at, #snapshot = :snapshot",
-                        "ConditionExpression": "account_id = :a",
-                        "ExpressionAttributeNames": {"#s": "status", "#snapshot": "snapshot"},
-                        "ExpressionAttributeValues": to_item(
-                            {
-                                ":deleted": "deleted",
-                                ":at": deleted_at,
-                                ":snapshot": asdict(user),
-                                ":a": user.account_id,
-                            }
-                        ),
-                    }
-                },
-                {"Delete": {"TableName": self.table, "Key": user_key(user.account_id, user.username)}},
-            ]
+    def withdraw(self, user: PortalUser, by: str, at: str) -> None:
+        """Decide the delete of `user` by the account's user `by`: written only while `by` is still one of
+        the account's users (DeletedMeanwhile otherwise) and `user` still exists (NotFound)."""
+        from billing_portal.errors import NotFound
+        from billing_portal.users import DELETED_MEANWHILE, TRIED_TOGETHER, DeletedMeanwhile, TriedTogether
+
+        items = [
+            {
+                "ConditionCheck": {
+                    "TableName": self.table,
+                    "Key": user_key(user.account_id, by),
+                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(withdrawn_at)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": user_key(user.account_id, user.username),
+                    "UpdateExpression": "SET withdrawn_at = :at",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeValues": to_item({":at": at}),
+                }
+            },
+        ]
+        reasons = self._transact(items)
+        if not reasons:
+            return
+        if reasons[0] == "ConditionalCheckFailed":
+            raise DeletedMeanwhile(DELETED_MEANWHILE)
+        if reasons[1] == "ConditionalCheckFailed":
+            raise NotFound("That user was not found.")
+        raise TriedTogether(TRIED_TOGETHER)
+
+    def reinstate(self, user: PortalUser) -> None:
+        self._db.update_item(
+            TableName=self.table,
+            Key=user_key(user.account_id, user.username),
+            UpdateExpression="REMOVE withdrawn_at",
+            ConditionExpression="attribute_exists(PK)",
         )
 
-    def restore(self, user: PortalUser) -> None:
-        record = {"PK": account_key(user.account_id), "SK": f"USER#{user.username}", **asdict(user)}
+    def tombstone(self, user: PortalUser, deleted_at: str) -> None:
+        from billing_portal.errors import NotFound
+        from billing_portal.users import TRIED_TOGETHER, TriedTogether
+
+        items = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": claim_key(user.username),
+                    "UpdateExpression": "SET #s = :deleted, deleted_at = :at, #snapshot = :snapshot",
+                    "ConditionExpression": "account_id = :a AND #s = :active",
+                    "ExpressionAttributeNames": {"#s": "status", "#snapshot": "snapshot"},
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":deleted": "deleted",
+                            ":active": "active",
+                            ":at": deleted_at,
+                            ":snapshot": asdict(user),
+                            ":a": user.account_id,
+                        }
+                    ),
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": user_key(user.account_id, user.username),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+        ]
+        reasons = self._transact(items)
+        if "ConditionalCheckFailed" in reasons:
+            raise NotFound("That user was not found.")  # deleted by another request first
+        if reasons:
+            raise TriedTogether(TRIED_TOGETHER)
+
+    def _transact(self, items: list[dict[str, Any]]) -> list[str]:
+        """Write the items in one transaction; the reasons it was cancelled for ([] when written): a failed
+        condition, or, after a few tries, another transaction touching the same items at that moment."""
+        reasons: list[str] = []
+        for _ in range(_TRANSACTION_ATTEMPTS):
+            try:
+                self._db.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = _cancellation_reasons(error)
+                if set(reasons) - {"None", "ConditionalCheckFailed", "TransactionConflict"}:
+                    raise
+                if "ConditionalCheckFailed" in reasons:
+                    return reasons
+            else:
+                return []
+        return reasons
+
+    def restore(self, user: PortalUser, sessions_valid_from: int) -> None:
+        record = {
+            "PK": account_key(user.account_id),
+            "SK": f"USER#{user.username}",
+            **asdict(user),
+            "sessions_valid_from": sessions_valid_from,
+        }
         self._db.transact_write_items(
             TransactItems=[
                 {

@@ -1,4 +1,8 @@
-"""Cognito adapter: signing in and refreshing tokens for the portal's users."""
+"""Cognito adapter: signing in, refreshing and signing out for the portal's users.
+
+A client gets the id token (for the API) and the refresh token, never Cognito's access token: with that one
+it could call Cognito's own user API directly (change the password past the portal's rules, delete itself
+and leave the portal's records behind)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ CHALLENGE_EXPIRED = "This sign-in has expired. Sign in again with your temporary
 
 class Tokens(BaseModel):
     id_token: str
-    access_token: str
     refresh_token: str
     expires_in: int
 
@@ -58,6 +61,23 @@ class CognitoIdentity:
             AuthParameters={"REFRESH_TOKEN": refresh_token},
         )
         return _tokens(result["AuthenticationResult"], refresh_token)
+
+    def sign_out(self, refresh_token: str) -> None:
+        """Revoke the refresh token (and what Cognito issued from it). A token Cognito does not know as one
+        of this client's refresh tokens has nothing left to revoke: that is no error either."""
+        try:
+            self._idp.revoke_token(Token=refresh_token, ClientId=self.client_id)
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in ("TooManyRequestsException", "LimitExceededException"):
+                raise Throttled("Too many attempts. Wait a minute and try again.") from None
+            if code not in (
+                "UnauthorizedException",
+                "UnsupportedTokenTypeException",
+                "InvalidParameterException",
+                "NotAuthorizedException",
+            ):
+                raise
 
     def new_password(self, username: str, session: str, new_password: str) -> Tokens:
         """Answer the first sign-in's challenge with the password the user chose."""
@@ -116,7 +136,6 @@ class CognitoIdentity:
 def _tokens(result: dict[str, Any], refresh_token: str | None = None) -> Tokens:
     return Tokens(
         id_token=result["IdToken"],
-        access_token=result["AccessToken"],
         refresh_token=result.get("RefreshToken") or refresh_token or "",
         expires_in=result["ExpiresIn"],
     )

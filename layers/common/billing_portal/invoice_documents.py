@@ -50,8 +50,18 @@ def pdf_key(account_id: str, invoice_id: str, amount_paid_cents: int) -> str:
     return f"invoices/{account_id}/{invoice_id}/paid-{amount_paid_cents}.pdf"
 
 
-def pdf_filename(invoice_id: str, issued: date) -> str:
-    """`Invoice-INV-100482731-202610.pdf`: the invoice and its month, sorted sensibly in a folder."""
+def pdf_filename(invoice: dict[str, Any]) -> str:
+    """`Invoice-INV-100482731-202610.pdf`: the invoice and its month (YYYYMM, sorted sensibly in a folder),
+    each said once. The billing engine's ids often end with the month already (`INV-100482731-202610`,
+    the month it was issued or the one it bills): such an id is the whole name."""
+    invoice_id = str(invoice["id"])
+    issued = date.fromisoformat(invoice["issue_date"])
+    months = {f"{issued:%Y%m}"}
+    for bound in ("period_start", "period_end"):
+        if invoice.get(bound):
+            months.add(f"{date.fromisoformat(invoice[bound]):%Y%m}")
+    if any(invoice_id.endswith(f"-{month}") for month in months):
+        return safe_filename(f"Invoice-{invoice_id}.pdf")
     return safe_filename(f"Invoice-{invoice_id}-{issued:%Y%m}.pdf")
 
 
@@ -93,7 +103,7 @@ class InvoicePdfService:
         # Read the clock before signing, whole seconds as the signature's date: the link works at least
         # until `expires_at`.
         signed_at = self.now().astimezone(UTC).replace(microsecond=0)
-        filename = pdf_filename(invoice_id, issued)
+        filename = pdf_filename(invoice)
         url = self.documents.download_link(key, filename, PDF_CONTENT_TYPE, MAX_LINK_SECONDS)
         expires_at = signed_at + timedelta(seconds=MAX_LINK_SECONDS)
         return InvoicePdfLink(url=url, expires_at=expires_at.isoformat(), filename=filename)

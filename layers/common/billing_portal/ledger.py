@@ -79,6 +79,16 @@ class LastPayment:
 
 
 @dataclass(frozen=True)
+class PaymentClaim:
+    """The card payment the processor is being asked about right now: held on the ledger from before the
+    processor is called until its answer is recorded, so that no other payment starts meanwhile."""
+
+    payment_id: str
+    cents: int
+    claimed_at: str  # ISO 8601 UTC: a claim left by a crash is told by its age
+
+
+@dataclass(frozen=True)
 class LedgerState:
     version: int = 0
     entry_count: int = 0
@@ -90,6 +100,8 @@ class LedgerState:
     last_payment: LastPayment | None = None
     # Card payments the processor has not settled yet: not money received, so not in the balance.
     pending_payments: dict[str, int] = field(default_factory=dict)
+    # The card payment being charged now, if any; with the pending ones, the payments in flight.
+    payment_claim: PaymentClaim | None = None
 
     @property
     def pending_credit_cents(self) -> int:
@@ -154,6 +166,15 @@ class RefundExceedsCredit(Conflict):
     code = "refund_exceeds_credit"
 
 
+PAYMENT_PENDING = (
+    "A payment is pending. Wait for your bank to approve or decline it before you submit another payment."
+)
+
+
+class PaymentPending(Conflict):
+    code = "payment_pending"
+
+
 def invoice_status(total_cents: int, outstanding_cents: int) -> str:
     if outstanding_cents <= 0:
         return "paid"
@@ -173,6 +194,7 @@ class _Builder:
         self.last_entry_date = state.last_entry_date
         self.last_payment = state.last_payment
         self.pending_payments = dict(state.pending_payments)
+        self.payment_claim = state.payment_claim
         self.rows: list[HistoryRow] = []
         self.allocations: list[Allocation] = []
         self.consumed: list[str] = []
@@ -229,6 +251,7 @@ class _Builder:
             last_entry_date=self.last_entry_date,
             last_payment=self.last_payment,
             pending_payments=self.pending_payments,
+            payment_claim=self.payment_claim,
         )
         return Posting(self.before, after, self.rows, self.allocations, self.consumed)
 
@@ -258,24 +281,64 @@ def post_payment(state: LedgerState, entry: Entry, method: str | None = None) ->
     builder.unapplied += entry.amount_cents
     builder.apply_unapplied(entry.id)
     builder.pending_payments.pop(entry.id, None)
+    _release(builder, entry.id)
     if state.last_payment is None or entry.date >= state.last_payment.date:
         builder.last_payment = LastPayment(entry.date, entry.amount_cents, method or entry.description)
     return builder.build()
 
 
+def payments_in_flight(state: LedgerState) -> set[str]:
+    """The card payments being charged or pending at the processor: at most one, by `claim_payment`."""
+    claimed = {state.payment_claim.payment_id} if state.payment_claim else set()
+    return claimed | set(state.pending_payments)
+
+
+def claim_payment(state: LedgerState, payment_id: str, cents: int, claimed_at: str) -> Posting:
+    """Hold the account for a card payment about to be charged (help centre: "If a payment is marked as
+    Pending, wait for your bank to approve or decline it before submitting another payment"). PaymentPending
+    while another payment is in flight. Claiming again for the same payment (a retry) renews the claim."""
+    if cents <= 0:
+        raise ValueError("a payment is positive")
+    if payments_in_flight(state) - {payment_id}:
+        raise PaymentPending(PAYMENT_PENDING)
+    builder = _Builder(state)
+    if payment_id not in state.pending_payments:  # pending already: its callback settles it
+        builder.payment_claim = PaymentClaim(payment_id, cents, claimed_at)
+    return builder.build()
+
+
+def release_payment_claim(state: LedgerState, claim: PaymentClaim) -> Posting:
+    """The claimed payment was not charged: other payments may go ahead. Only this very claim is released;
+    a renewed one (the same payment retried since) is kept."""
+    builder = _Builder(state)
+    if state.payment_claim == claim:
+        builder.payment_claim = None
+    return builder.build()
+
+
+def _release(builder: _Builder, payment_id: str) -> None:
+    if builder.payment_claim is not None and builder.payment_claim.payment_id == payment_id:
+        builder.payment_claim = None
+
+
 def add_pending_payment(state: LedgerState, payment_id: str, cents: int) -> Posting:
-    """A card payment the processor holds as pending: no money yet, but no other payment until it settles."""
+    """A card payment the processor holds as pending: no money yet, but no other payment until it settles.
+    Its claim, if any, becomes the pending payment."""
     if cents <= 0:
         raise ValueError("a pending payment is positive")
     builder = _Builder(state)
     builder.pending_payments[payment_id] = cents
+    _release(builder, payment_id)
     return builder.build()
 
 
 def drop_pending_payment(state: LedgerState, payment_id: str) -> Posting:
-    """The processor declined a pending payment: it is forgotten, the balance never moved."""
+    """A payment in flight that this posting does not post is forgotten (the processor declined it, pending
+    or just charged; or an earlier attempt posted it): its claim or pending hold goes, the balance never
+    moved."""
     builder = _Builder(state)
     builder.pending_payments.pop(payment_id, None)
+    _release(builder, payment_id)
     return builder.build()
 
 

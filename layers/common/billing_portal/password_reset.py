@@ -4,22 +4,37 @@ The portal issues its own codes (stored hashed, single use, short-lived, few att
 through SES like every other email, so the flow reads and behaves the same deployed and locally. A user
 who never finished the first sign-in cannot reset a password they never chose: they get a fresh
 invitation instead (the "welcome email expired" case of the help centre).
+
+Forgot password answers the same whoever asks, whatever happens: a failure to send (SES, Cognito) is
+logged, never told, or the answer would say that the username exists. A reset ends every session from
+before it, the id tokens still unexpired included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from aws_lambda_powertools import Logger
+
 from billing_portal import emails, passwords
 from billing_portal.errors import ValidationFailed
-from billing_portal.mailer import Mailer
-from billing_portal.users import TEMPORARY_PASSWORD_DAYS, UserRecords, normalize_username
+from billing_portal.mailer import Mailer, MailNotSent
+from billing_portal.users import (
+    TEMPORARY_PASSWORD_DAYS,
+    UserRecords,
+    normalize_username,
+    sessions_valid_after,
+    wait_until,
+)
+
+logger = Logger(child=True)
 
 CODE_MINUTES = 60
 MAX_ATTEMPTS = 5
@@ -70,6 +85,7 @@ class PasswordReset:
         mailer: Mailer,
         portal_url: str,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.records = records
         self.directory = directory
@@ -77,14 +93,24 @@ class PasswordReset:
         self.mailer = mailer
         self.portal_url = portal_url
         self.clock = clock
+        self.sleep = sleep
 
     def forgot(self, username: str) -> None:
-        """Always quiet: the caller answers the same whether or not the user exists."""
+        """Always quiet: the caller answers the same whether or not the user exists, and whether or not
+        the email could be sent."""
         username = normalize_username(username)
         claim = self.records.claim_of(username)
         if claim is None or claim.deleted:
             return
-        user = self.records.get_user(claim.account_id, username)
+        try:
+            self._send(username, claim.account_id)
+        except Exception as error:  # noqa: BLE001 - told to nobody but the log, see the module
+            # Only what failed: never the username, the code or a password.
+            reason = str(error) if isinstance(error, MailNotSent) else type(error).__name__
+            logger.error("a forgot-password email could not be sent", extra={"reason": reason})
+
+    def _send(self, username: str, account_id: str) -> None:
+        user = self.records.get_user(account_id, username)
         status = self.directory.status(username)
         if user is None or status is None:
             return
@@ -94,20 +120,36 @@ class PasswordReset:
             return  # one email a minute at most, however often the button is pressed
         if status == "FORCE_CHANGE_PASSWORD":
             # Recorded like a code nobody knows, only so that the one-a-minute limit covers invitations.
-            self.codes.put(
-                username,
-                IssuedCode(secrets.token_hex(32), secrets.token_hex(16), now, now + RESEND_AFTER_SECONDS, 0),
+            issued = IssuedCode(
+                secrets.token_hex(32), secrets.token_hex(16), now, now + RESEND_AFTER_SECONDS, 0
             )
             temporary = passwords.temporary_password()
-            self.directory.set_temporary_password(username, temporary)
-            self.mailer.send(
-                emails.welcome(username, user.first_name, temporary, self.portal_url, TEMPORARY_PASSWORD_DAYS)
+            email = emails.welcome(
+                username, user.first_name, temporary, self.portal_url, TEMPORARY_PASSWORD_DAYS
             )
+            self.codes.put(username, issued)
+            with self._withdrawn_unless_sent(username, issued):
+                self.directory.set_temporary_password(username, temporary)
+                self.mailer.send(email)
             return
         code = f"{secrets.randbelow(1_000_000):06d}"
         salt = secrets.token_hex(16)
-        self.codes.put(username, IssuedCode(_digest(code, salt), salt, now, now + CODE_MINUTES * 60, 0))
-        self.mailer.send(emails.reset_code(username, user.first_name, code, self.portal_url, CODE_MINUTES))
+        issued = IssuedCode(_digest(code, salt), salt, now, now + CODE_MINUTES * 60, 0)
+        self.codes.put(username, issued)
+        with self._withdrawn_unless_sent(username, issued):
+            self.mailer.send(
+                emails.reset_code(username, user.first_name, code, self.portal_url, CODE_MINUTES)
+            )
+
+    @contextlib.contextmanager
+    def _withdrawn_unless_sent(self, username: str, issued: IssuedCode) -> Iterator[None]:
+        """A code whose email was not sent is withdrawn, so that pressing Forgot Password again tries again
+        at once rather than a minute later."""
+        try:
+            yield
+        except Exception:
+            self.codes.consume(username, issued)
+            raise
 
     def reset(self, username: str, code: str, new_password: str) -> None:
         username = normalize_username(username)
@@ -126,4 +168,12 @@ class PasswordReset:
         except ValidationFailed:
             self.codes.put(username, issued)  # the password was refused, not the code: it stays usable
             raise
+        # Every session from before ends: the refresh tokens in Cognito, the id tokens at the portal's edge
+        # (which Cognito cannot revoke), from the next whole second on. The answer waits for that second,
+        # so the sign-in with the new password that follows it is never taken for one of before.
         self.directory.sign_out_everywhere(username)
+        claim = self.records.claim_of(username)
+        if claim is not None and not claim.deleted:
+            valid_from = sessions_valid_after(self.clock())
+            self.records.end_sessions(claim.account_id, username, valid_from)
+            wait_until(valid_from, self.clock, self.sleep)

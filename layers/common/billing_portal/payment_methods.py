@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from billing_portal.cards import CARD_DATA_REFUSED, card_data_in
+from billing_portal.cards import CARD_DATA_REFUSED, Card, card_data_in
 from billing_portal.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from billing_portal.payment_store import PaymentStore, SavedMethod
 from billing_portal.processor import BillingDetails, CardProcessor, SavedCard
@@ -37,6 +37,20 @@ class TooManyMethods(Conflict):
 
 class CardDataRefused(ValidationFailed):
     code = "card_data_refused"
+
+
+class CardExpired(ValidationFailed):
+    code = "card_expired"
+
+
+def refuse_expired(card: Card, today: date, *, for_autopay: bool = False) -> None:
+    """CardExpired when the card's expiry has passed on the account's day: a saved card, or a new one whose
+    token is for an expired card (nothing is charged or saved then)."""
+    if card.expired(today):
+        instead = "another payment method for Auto Pay" if for_autopay else "another payment method"
+        raise CardExpired(
+            f"This card expired at the end of {card.exp_month:02d}/{card.exp_year}. Choose {instead}."
+        )
 
 
 class CardFreeModel(BaseModel):
@@ -195,6 +209,7 @@ class PaymentMethodService:
             raise TooManyMethods(
                 f"An account can keep {MAX_SAVED_METHODS} payment methods. Remove one before adding another."
             )
+        refuse_expired(self.processor.card_of_token(request.token), self._today(account))
         billing = billing_details(account, self.users, request.billing_address, request.billing_email)
         saved = self.processor.save_card(request.token, billing)
         method = self.saved_method(account_id, new_method_id(), saved, billing)
@@ -228,11 +243,7 @@ class PaymentMethodService:
         if method is None:
             raise NotFound(METHOD_NOT_FOUND)
         today = self._today(account)
-        if method.card.expired(today):
-            raise ValidationFailed(
-                f"This card expired at the end of {method.card.exp_month:02d}/{method.card.exp_year}. "
-                "Choose another payment method for Auto Pay."
-            )
+        refuse_expired(method.card, today, for_autopay=True)
         if not self.store.enable_autopay(account_id, method):
             raise NotFound(METHOD_NOT_FOUND)
         return autopay_view(self._account(account_id).autopay, today)

@@ -6,6 +6,14 @@ the invoice Auto Pay pays), and the processor is asked with an idempotency key d
 is retried, by the client or after a crash, charges once and posts once (the ledger refuses a document id
 twice). An approved payment is posted to the ledger, which applies it to the oldest unpaid invoices. A
 pending one is held on the ledger (not in the balance) and blocks other payments until it settles.
+
+At most one payment of an account is in flight, whatever runs at the same moment: before the processor is
+asked, the payment claims the account with a ledger posting, which is conditional on the ledger's version
+and refused (409 payment_pending) while another payment is claimed or pending. Everything that can refuse a
+request (amount, card, expiry, saved-card limit) is checked before the claim, so a refused request leaves
+none. The claim is released when the bank declines, or when anything fails before the charge; it becomes
+the pending hold when the processor answers pending, and goes with the posting when it approves. A claim
+left by a crash is resolved as `PaymentService.recover_claim` says.
 """
 
 from __future__ import annotations
@@ -14,15 +22,15 @@ import base64
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 from billing_portal import ledger
-from billing_portal.errors import Conflict, NotFound, ValidationFailed
-from billing_portal.ledger import Entry, EntryType, PaymentMethod
+from billing_portal.errors import Conflict, NotFound, PortalError, ValidationFailed
+from billing_portal.ledger import Entry, EntryType, PaymentClaim, PaymentMethod, PaymentPending
 from billing_portal.money import format_cents, parse_amount
 from billing_portal.payment_methods import (
     MAX_SAVED_METHODS,
@@ -35,6 +43,7 @@ from billing_portal.payment_methods import (
     autopay_method_id,
     billing_details,
     local_date,
+    refuse_expired,
 )
 from billing_portal.payment_store import PaymentRecord, PaymentStatus, PaymentStore, SavedMethod
 from billing_portal.posting import allocations_of, post
@@ -56,16 +65,14 @@ logger = Logger(child=True)
 # $100,000.00: far above any invoice, low enough to catch a typo's extra digits.
 MAX_PAYMENT_CENTS = 10_000_000
 ZERO_PAYMENT = "Payments cannot be zero dollars."
-PAYMENT_PENDING = (
-    "A payment is pending. Wait for your bank to approve or decline it before you submit another payment."
-)
 PAYMENT_NOT_FOUND = "Payment not found."
 CARD_EXPIRED = "The Auto Pay card has expired."
 _PAYMENT_ID_LENGTH = 16
 
 
-class PaymentPending(Conflict):
-    code = "payment_pending"
+# A claim this old was left by an attempt that cannot be running any more: the payments function stops after
+# 25 seconds and Auto Pay after 5 minutes (infra/template.yaml), and a processor call is long over by then.
+CLAIM_LIFETIME = timedelta(minutes=15)
 
 
 class KeyNamesAnotherPayment(ValidationFailed):
@@ -166,11 +173,18 @@ class _Source:
     reference: str  # a token or a saved card's reference
     billing: BillingDetails
     method: SavedMethod | None
-    saved_for_this_payment: bool = False
+    # A new card kept for later: the id it is saved under, named after the payment so that a retried
+    # request saves it once (and a card saved for a payment that is declined is not kept).
+    keep_as: str | None = None
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def processor_key(account_id: str, payment_id: str) -> str:
+    """The idempotency key the processor is asked with for a payment: whoever asks again, it charges once."""
+    return f"{account_id}/{payment_id}"
 
 
 class PaymentService:
@@ -191,7 +205,8 @@ class PaymentService:
     # -- one-time payments -----------------------------------------------------------------------------
 
     def pay(self, account_id: str, idempotency_key: str, request: PaymentRequest) -> PaymentView:
-        """Charge and, once approved, post. CardDeclined when the bank says no (nothing is posted)."""
+        """Charge and, once approved, post. CardDeclined when the bank says no (nothing is posted),
+        PaymentPending while another payment of the account is in flight (nothing is done)."""
         cents = parse_amount(request.amount)
         if cents == 0:
             raise ValidationFailed(ZERO_PAYMENT)
@@ -211,23 +226,27 @@ class PaymentService:
             )
         if earlier is not None and earlier.status is not PaymentStatus.PROCESSING:
             return self._answer(earlier)  # its answer was lost on the way; the payment was made
-        if any(pending != payment_id for pending in account.ledger.pending_payments):
-            raise PaymentPending(PAYMENT_PENDING)
         source = self._source(account, payment_id, request)
-        record = PaymentRecord(
-            id=payment_id,
-            account_id=account_id,
-            amount_cents=cents,
-            status=PaymentStatus.PROCESSING,
-            created_at=self._now(),
-            card=source.method.card if source.method else None,
-            payment_method_id=source.method.id if source.method else None,
-            request_digest=digest,
-        )
-        record = self.store.start_payment(record) or record
-        charge = self._charge(record, source.reference, source.billing)
-        concluded = self._conclude(record, charge)
-        if concluded.status is PaymentStatus.DECLINED and source.saved_for_this_payment and source.method:
+        claim = self._claim(account, payment_id, cents)
+        try:
+            if source.keep_as is not None and source.method is None:
+                source = self._keep_card(account, source, source.keep_as)
+            record = PaymentRecord(
+                id=payment_id,
+                account_id=account_id,
+                amount_cents=cents,
+                status=PaymentStatus.PROCESSING,
+                created_at=self._now(),
+                card=source.method.card if source.method else None,
+                payment_method_id=source.method.id if source.method else None,
+                request_digest=digest,
+            )
+            record = self.store.start_payment(record) or record
+        except BaseException:
+            self._release(account_id, claim)  # nothing was charged: other payments may go ahead
+            raise
+        concluded = self._conclude(record, self._charge(record, source.reference, source.billing, claim))
+        if concluded.status is PaymentStatus.DECLINED and source.keep_as and source.method:
             self.store.delete_method(account_id, source.method.id)  # a card just declined is not kept
         return self._answer(concluded)
 
@@ -243,43 +262,46 @@ class PaymentService:
         return payment_view(record)
 
     def _source(self, account: Account, payment_id: str, request: PaymentRequest) -> _Source:
+        """What the payment is charged to, every check that can refuse the request made, nothing saved."""
+        today = self._today(account)
         if request.payment_method_id is not None:
             method = self._saved_method(account.account_id, request.payment_method_id)
-            if method.card.expired(self._today(account)):
-                raise ValidationFailed(
-                    f"This card expired at the end of {method.card.exp_month:02d}/{method.card.exp_year}. "
-                    "Choose another payment method."
-                )
+            refuse_expired(method.card, today)
             billing = BillingDetails(method.billing_email, method.billing_address)
             return _Source(method.reference, billing, method)
         new = request.new_payment_method
         if new is None:  # the request model requires one of the two
             raise ValidationFailed("Send either payment_method_id or new_payment_method.")
+        refuse_expired(self.processor.card_of_token(new.token), today)
         billing = billing_details(account, self.users, new.billing_address, new.billing_email)
         if not new.save:
             return _Source(new.token, billing, None)
-        # Named after the payment, so that a retried request saves the card once.
         method_id = "pm_" + hashlib.sha256(payment_id.encode()).hexdigest()[:20]
-        if self.store.get_method(account.account_id, method_id) is None:
-            if len(self.store.list_methods(account.account_id)) >= MAX_SAVED_METHODS:
-                raise TooManyMethods(
-                    f"An account can keep {MAX_SAVED_METHODS} payment methods. Remove one, or pay without "
-                    "saving this card."
-                )
-            saved = self.processor.save_card(new.token, billing)
-            self.store.add_method(
-                SavedMethod(
-                    id=method_id,
-                    account_id=account.account_id,
-                    reference=saved.reference,
-                    card=saved.card,
-                    billing_email=billing.email,
-                    billing_address=billing.address,
-                    created_at=self._now(),
-                )
+        kept = self.store.get_method(account.account_id, method_id)
+        if kept is not None:  # saved by an earlier attempt of this payment
+            return _Source(kept.reference, billing, kept, keep_as=method_id)
+        if len(self.store.list_methods(account.account_id)) >= MAX_SAVED_METHODS:
+            raise TooManyMethods(
+                f"An account can keep {MAX_SAVED_METHODS} payment methods. Remove one, or pay without "
+                "saving this card."
             )
+        return _Source(new.token, billing, None, keep_as=method_id)
+
+    def _keep_card(self, account: Account, source: _Source, method_id: str) -> _Source:
+        saved = self.processor.save_card(source.reference, source.billing)
+        self.store.add_method(
+            SavedMethod(
+                id=method_id,
+                account_id=account.account_id,
+                reference=saved.reference,
+                card=saved.card,
+                billing_email=source.billing.email,
+                billing_address=source.billing.address,
+                created_at=self._now(),
+            )
+        )
         method = self._saved_method(account.account_id, method_id)
-        return _Source(method.reference, billing, method, saved_for_this_payment=True)
+        return _Source(method.reference, source.billing, method, keep_as=method_id)
 
     def _saved_method(self, account_id: str, method_id: str) -> SavedMethod:
         method = self.store.get_method(account_id, method_id) if METHOD_ID.fullmatch(method_id) else None
@@ -287,16 +309,68 @@ class PaymentService:
             raise NotFound(METHOD_NOT_FOUND)
         return method
 
+    # -- one payment in flight -------------------------------------------------------------------------
+
+    def _claim(self, account: Account, payment_id: str, cents: int) -> PaymentClaim:
+        """Hold the account for this payment before the processor is asked: PaymentPending while another
+        payment is in flight (after resolving a claim a crash left behind)."""
+        self.recover_claim(account)
+        claimed_at = self._now()
+        post(
+            self.ledger,
+            account.account_id,
+            lambda current: (ledger.claim_payment(current.ledger, payment_id, cents, claimed_at), []),
+        )
+        return PaymentClaim(payment_id, cents, claimed_at)
+
+    def _release(self, account_id: str, claim: PaymentClaim) -> None:
+        post(self.ledger, account_id, lambda state: (ledger.release_payment_claim(state.ledger, claim), []))
+
+    def recover_claim(self, account: Account) -> None:
+        """Resolve a claim left by an attempt that stopped between claiming the account and recording the
+        processor's answer (a crash, a timeout). A claim is left alone until it is older than
+        CLAIM_LIFETIME, well past the time any attempt can run. Then the processor is asked for the charge
+        made under the payment's idempotency key: a charge found concludes the payment as the processor
+        says (approved: posted; pending: held until its callback; declined: released); no charge, or no
+        payment recorded, releases the claim (nothing was charged; a retry with the same Idempotency-Key
+        charges it then). A claim whose payment was concluded already is released."""
+        claim = account.ledger.payment_claim
+        if claim is None or self.clock() - datetime.fromisoformat(claim.claimed_at) < CLAIM_LIFETIME:
+            return
+        logger.warning(
+            "resolving a payment claim an attempt left behind",
+            extra={"account_id": account.account_id, "payment_id": claim.payment_id},
+        )
+        record = self.store.get_payment(account.account_id, claim.payment_id)
+        if record is not None and record.status is PaymentStatus.PENDING:
+            self._hold_pending(record)
+            return
+        if record is not None and record.status is PaymentStatus.PROCESSING:
+            charge = self.processor.charge_of_key(processor_key(record.account_id, record.id))
+            if charge is not None:
+                self._conclude(record, charge)
+                return
+        self._release(account.account_id, claim)
+
     # -- the processor's answer ------------------------------------------------------------------------
 
-    def _charge(self, record: PaymentRecord, source: str, billing: BillingDetails) -> Charge:
-        return self.processor.charge(
-            source,
-            record.amount_cents,
-            idempotency_key=f"{record.account_id}/{record.id}",
-            metadata={"account_id": record.account_id, "payment_id": record.id},
-            billing=billing,
-        )
+    def _charge(
+        self, record: PaymentRecord, source: str, billing: BillingDetails, claim: PaymentClaim
+    ) -> Charge:
+        """Ask the processor. When it refuses the request outright (a card it does not know), nothing was
+        charged and the claim is released; when its answer does not come, whether it charged is not known,
+        and the claim stays for `recover_claim` (or a retry of the same payment) to conclude."""
+        try:
+            return self.processor.charge(
+                source,
+                record.amount_cents,
+                idempotency_key=processor_key(record.account_id, record.id),
+                metadata={"account_id": record.account_id, "payment_id": record.id},
+                billing=billing,
+            )
+        except PortalError:
+            self._release(record.account_id, claim)
+            raise
 
     def _conclude(self, record: PaymentRecord, charge: Charge) -> PaymentRecord:
         record = replace(record, charge_id=charge.charge_id, card=charge.card)
@@ -305,18 +379,28 @@ class PaymentService:
         if charge.status is ChargeStatus.PENDING:
             pending = replace(record, status=PaymentStatus.PENDING)
             self.store.save_payment(pending)
-            post(
-                self.ledger,
-                record.account_id,
-                lambda account: (
-                    ledger.add_pending_payment(account.ledger, record.id, record.amount_cents),
-                    [],
-                ),
-            )
+            self._hold_pending(pending)
             return pending
+        # Released first: a crash before the record is saved leaves a payment a retry concludes again.
+        self._no_longer_in_flight(record)
         declined = replace(record, status=PaymentStatus.DECLINED, message=DECLINED, settled_at=self._now())
         self.store.save_payment(declined)
         return declined
+
+    def _hold_pending(self, record: PaymentRecord) -> None:
+        """The processor holds the payment as pending: its claim becomes the pending hold."""
+        post(
+            self.ledger,
+            record.account_id,
+            lambda account: (ledger.add_pending_payment(account.ledger, record.id, record.amount_cents), []),
+        )
+
+    def _no_longer_in_flight(self, record: PaymentRecord) -> None:
+        post(
+            self.ledger,
+            record.account_id,
+            lambda account: (ledger.drop_pending_payment(account.ledger, record.id), []),
+        )
 
     def _post_approved(self, record: PaymentRecord) -> PaymentRecord:
         card = record.card  # always known once the processor has answered
@@ -342,7 +426,9 @@ class PaymentService:
             }
             return posting, [document]
 
-        post(self.ledger, record.account_id, plan)
+        if not post(self.ledger, record.account_id, plan).posted:
+            # Posted by an earlier attempt that stopped before recording it: in flight no more.
+            self._no_longer_in_flight(record)
         # Saving it approved is what confirms it to the account's users (the notifier reads the change).
         approved = replace(record, status=PaymentStatus.APPROVED, message=None, settled_at=self._now())
         self.store.save_payment(approved)
@@ -367,11 +453,7 @@ class PaymentService:
             return payment_view(self._post_approved(record))
         failed = replace(record, status=PaymentStatus.FAILED, message=DECLINED, settled_at=self._now())
         self.store.save_payment(failed)
-        post(
-            self.ledger,
-            record.account_id,
-            lambda account: (ledger.drop_pending_payment(account.ledger, record.id), []),
-        )
+        self._no_longer_in_flight(record)
         return payment_view(failed)
 
     # -- auto pay --------------------------------------------------------------------------------------
@@ -412,31 +494,45 @@ class PaymentService:
             earlier = self.store.get_payment(account_id, payment_id)
             if earlier is not None and earlier.status is not PaymentStatus.PROCESSING:
                 continue
-            if any(pending != payment_id for pending in account.ledger.pending_payments):
+            # Never more than the Current Balance tile says is owed (credits pending on the next invoice
+            # count, and what this run charged already is paid), nor more than the invoice still owes. An
+            # attempt that stopped halfway is resumed for what it recorded.
+            owed = min(outstanding, account.ledger.current_balance_cents)
+            cents = earlier.amount_cents if earlier else owed
+            if cents <= 0:
+                continue
+            try:
+                claim = self._claim(account, payment_id, cents)
+            except PaymentPending:
                 report.waiting += 1
                 return
             method = self.store.get_method(account_id, method_id)
             record = PaymentRecord(
                 id=payment_id,
                 account_id=account_id,
-                amount_cents=outstanding,
+                amount_cents=cents,
                 status=PaymentStatus.PROCESSING,
                 created_at=self._now(),
                 card=method.card if method else None,
                 payment_method_id=method_id,
                 autopay_invoice_id=invoice_id,
             )
-            if method is None or method.card.expired(self._today(account)):
-                skipped = replace(
-                    record, status=PaymentStatus.FAILED, message=CARD_EXPIRED, settled_at=self._now()
-                )
-                # The first run to record it counts it; its users hear of it from the notifier.
-                if self.store.start_payment(skipped) is None:
-                    report.card_expired += 1
-                continue
-            record = self.store.start_payment(record) or record
+            try:
+                if method is None or method.card.expired(self._today(account)):
+                    self._release(account_id, claim)
+                    skipped = replace(
+                        record, status=PaymentStatus.FAILED, message=CARD_EXPIRED, settled_at=self._now()
+                    )
+                    # The first run to record it counts it; its users hear of it from the notifier.
+                    if self.store.start_payment(skipped) is None:
+                        report.card_expired += 1
+                    continue
+                record = self.store.start_payment(record) or record
+            except BaseException:
+                self._release(account_id, claim)
+                raise
             billing = BillingDetails(method.billing_email, method.billing_address)
-            concluded = self._conclude(record, self._charge(record, method.reference, billing))
+            concluded = self._conclude(record, self._charge(record, method.reference, billing, claim))
             if concluded.status is PaymentStatus.APPROVED:
                 report.approved += 1
             elif concluded.status is PaymentStatus.PENDING:

@@ -1,5 +1,6 @@
-"""The card processor port: save a card from a client-side token, charge with an idempotency key, and
-verify the processor's signed callback that settles a pending charge.
+"""The card processor port: tell the card behind a client-side token, save a card from a token, charge with
+an idempotency key, find the charge made under a key, and verify the processor's signed callback that
+settles a pending charge.
 
 The callback is signed like the processors we know sign theirs: the header `Processor-Signature:
 t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, with a secret shared with the processor. A callback
@@ -64,6 +65,11 @@ class InvalidCardToken(ValidationFailed):
 
 
 class CardProcessor(Protocol):
+    def card_of_token(self, token: str) -> Card:
+        """The card a token stands for (brand, last four digits, expiry), as the processor's token lookup
+        tells it, before anything is charged or saved. InvalidCardToken when the processor did not issue
+        the token."""
+
     def save_card(self, token: str, billing: BillingDetails) -> SavedCard:
         """Store the tokenized card for later charges. CardDeclined when the card does not verify,
         InvalidCardToken when the token is not one the processor issued."""
@@ -79,6 +85,9 @@ class CardProcessor(Protocol):
     ) -> Charge:
         """Charge a token or a saved card in Canadian dollars. The same idempotency key always answers the
         same charge, and charges once. A declined card is a Charge with status DECLINED, not an error."""
+
+    def charge_of_key(self, idempotency_key: str) -> Charge | None:
+        """The charge made under this idempotency key, as it stands now; None when none was made."""
 
 
 # -- the callback ------------------------------------------------------------------------------------------

@@ -23,7 +23,15 @@ POSTAL_CODE = re.compile(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCE
 UNSEEN_CHARACTERS = (
     r"\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
 )
-Text = Annotated[str, Field(min_length=1, max_length=100, pattern=rf"^[^{UNSEEN_CHARACTERS}]+$")]
+Text = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=rf"^[^{UNSEEN_CHARACTERS}]+$",
+        description="Up to 100 characters, with no control characters or invisible formatting",
+    ),
+]
 
 
 def validate_time_zone(value: str) -> str:
@@ -63,7 +71,7 @@ class AddressModel(BaseModel):
     city: Text
     province: str = Field(description="Two-letter province or territory code, e.g. ON or QC")
     postal_code: str = Field(examples=["M5V 3L9"])
-    country: str = Field(default="CA", pattern="^CA$")
+    country: str = Field(default="CA", pattern="^CA$", description="CA: the portal serves Canadian accounts")
 
     @field_validator("province")
     @classmethod

@@ -9,6 +9,8 @@
 token or card reference carries the card's brand, last four digits, expiry and test behaviour, never its
 number. Charges are kept in the portal's table under their own partition (what the processor's own
 database would hold), so that an idempotency key charges once and a pending charge can be settled later.
+Each charge takes the next number of a counter item as it is made: `charges()` lists them in the order they
+were made, which no clock's resolution or two charges in one instant can blur.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import binascii
 import hashlib
 import json
 import re
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -112,18 +114,39 @@ def charge_key(charge_id: str) -> dict[str, Any]:
     return to_item({"PK": f"SANDBOX#CHARGE#{charge_id}", "SK": "CHARGE"})
 
 
+# The counter that numbers the charges in the order they are made (outside the charges' key prefix).
+_SEQUENCE_KEY = {"PK": "SANDBOX#SEQUENCE", "SK": "CHARGES"}
+
+
+def _charge_id(idempotency_key: str) -> str:
+    return "ch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+
+
+def _token(token: str) -> tuple[Card, ChargeStatus]:
+    if not token.startswith("tok_"):
+        raise InvalidCardToken("The card token is not one the card processor issued.")
+    return _decode(token)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class SandboxProcessor:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, clock: Callable[[], datetime] = _utc_now) -> None:
         self.table = table_name
+        self.clock = clock
 
     @property
     def _db(self) -> Any:
         return aws.client("dynamodb")
 
+    def card_of_token(self, token: str) -> Card:
+        card, _ = _token(token)
+        return card
+
     def save_card(self, token: str, billing: BillingDetails) -> SavedCard:
-        if not token.startswith("tok_"):
-            raise InvalidCardToken("The card token is not one the card processor issued.")
-        card, behaviour = _decode(token)
+        card, behaviour = _token(token)
         if behaviour is ChargeStatus.DECLINED:
             raise CardDeclined(DECLINED)
         return SavedCard(reference=_encode("card_", card, behaviour), card=card)
@@ -138,17 +161,18 @@ class SandboxProcessor:
         billing: BillingDetails | None,
     ) -> Charge:
         card, behaviour = _decode(source)
-        charge_id = "ch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+        charge_id = _charge_id(idempotency_key)
         charge = Charge(charge_id, behaviour, amount_cents, card)
         record = {
             **{k: v["S"] for k, v in charge_key(charge_id).items()},
             "charge_id": charge_id,
+            "seq": self._next_number(),
             "status": behaviour.value,
             "amount_cents": amount_cents,
             "card": asdict(card),
             "metadata": metadata,
             "receipt_email": billing.email if billing else None,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created_at": self.clock().astimezone(UTC).isoformat(timespec="milliseconds"),
         }
         try:
             self._db.put_item(
@@ -164,6 +188,25 @@ class SandboxProcessor:
             earlier = from_item(error.response["Item"]) if "Item" in error.response else self._get(charge_id)
             return _charge_of(earlier)
         return charge
+
+    def _next_number(self) -> int:
+        """The counter's next value: one atomic update, so two charges made at once never share one (a
+        repeated idempotency key uses a number up for nothing, which leaves a gap, not a disorder)."""
+        updated = self._db.update_item(
+            TableName=self.table,
+            Key=to_item(_SEQUENCE_KEY),
+            UpdateExpression="ADD #n :one",
+            ExpressionAttributeNames={"#n": "next"},
+            ExpressionAttributeValues=to_item({":one": 1}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(from_item(updated["Attributes"])["next"])
+
+    def charge_of_key(self, idempotency_key: str) -> Charge | None:
+        found = self._db.get_item(
+            TableName=self.table, Key=charge_key(_charge_id(idempotency_key)), ConsistentRead=True
+        ).get("Item")
+        return _charge_of(from_item(found)) if found else None
 
     def _get(self, charge_id: str) -> dict[str, Any]:
         found = self._db.get_item(TableName=self.table, Key=charge_key(charge_id)).get("Item")
@@ -193,7 +236,7 @@ class SandboxProcessor:
                 raise
             raise NotFound(f"No pending charge {charge_id}.") from None
         record = from_item(updated["Attributes"])
-        now = int(time.time())
+        now = int(self.clock().timestamp())
         body = callback_body(f"evt_{uuid.uuid4().hex}", _charge_of(record), dict(record["metadata"]), now)
         return body, signature_header(secret, now, body)
 
@@ -213,7 +256,7 @@ class SandboxProcessor:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def charges(self) -> list[dict[str, Any]]:
-        """Every charge the sandbox made (local stack only), oldest first."""
+        """Every charge the sandbox made (local stack only), in the order they were made."""
         found: list[dict[str, Any]] = []
         request: dict[str, Any] = {
             "TableName": self.table,
@@ -229,7 +272,7 @@ class SandboxProcessor:
         for record in found:
             record.pop("PK", None)
             record.pop("SK", None)
-        return sorted(found, key=lambda r: (r["created_at"], r["charge_id"]))
+        return sorted(found, key=lambda r: r["seq"])
 
 
 def _charge_of(record: dict[str, Any]) -> Charge:

@@ -50,6 +50,15 @@ class PortalUser:
     created_at: str
 
 
+@dataclass(frozen=True)
+class UserSessions:
+    """What the portal's record of a user says of their sign-ins. There is one only while the user is a user
+    of the account; a token is good only if its sign-in was at or after `valid_from` (epoch seconds, as
+    Cognito stamps `auth_time`; 0 for any), which a password reset or a restore moves on."""
+
+    valid_from: int = 0
+
+
 class DuplicateDocument(Exception):
     """The source document was posted before; posting it again changes nothing."""
 
@@ -76,6 +85,11 @@ class LedgerStore(Protocol):
     def get_user(self, account_id: str, username: str) -> PortalUser | None: ...
 
     def put_user(self, user: PortalUser) -> None: ...
+
+    def get_account_and_sessions(
+        self, account_id: str, username: str
+    ) -> tuple[Account | None, UserSessions | None]:
+        """The account and what the user's record says of their sessions, read together."""
 
 
 def row_sort_key(on: date, seq: int) -> str:

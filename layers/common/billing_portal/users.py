@@ -1,10 +1,12 @@
 """Manage Users (help centre: "Manage Billing Portal Users"). All users of an account have the same rights;
 the oldest is the "top user". A deleted username can never be taken again unless the billing team restores
 it. A user lives in two places, the portal's records and the Cognito pool; an operation that fails halfway
-undoes what it did, so neither half is left alone."""
+undoes what it did, so neither half is left alone. An account always keeps at least one user."""
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,7 +32,12 @@ from billing_portal.store import PortalUser
 logger = Logger(child=True)
 
 USERNAME_TAKEN = "The username already exists. Please use a different username."
-CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user."
+CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user account."
+DELETED_MEANWHILE = (
+    "The user was not deleted: your own user was deleted at the same moment, and an account always keeps "
+    "at least one user."
+)
+TRIED_TOGETHER = "The account's users were being changed at the same moment. Try again."
 TEMPORARY_PASSWORD_DAYS = 7
 MAX_USERNAME = 128  # the longest username Cognito accepts
 # Blank once trimmed, unseen characters (see profile.UNSEEN_CHARACTERS) and markup are refused.
@@ -39,6 +46,7 @@ Name = Annotated[
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=60, pattern=rf"^[^{UNSEEN_CHARACTERS}<>]+$"
     ),
+    Field(description="Up to 60 characters, with no < or >, control characters or invisible formatting"),
 ]
 
 
@@ -48,6 +56,16 @@ class UsernameTaken(Conflict):
 
 class EmailNotSent(PortalError):
     status, code = 503, "email_unavailable"
+
+
+class DeletedMeanwhile(Conflict):
+    """The deleting user stopped being one of the account's users before the delete could be written."""
+
+    code = "deleted_meanwhile"
+
+
+class TriedTogether(Conflict):
+    """Another change to the same users kept this one from being written; trying again can work."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +92,23 @@ class UserRecords(Protocol):
 
     def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None: ...
 
-    def tombstone(self, user: PortalUser, deleted_at: str) -> None:
-        """Remove the user; the claim stays, marked deleted, with what a restore needs."""
+    def withdraw(self, user: PortalUser, by: str, at: str) -> None:
+        """Decide the delete of `user` by the account's user `by`: from here the user's sessions are over.
+        Written only while `by` is still a user of the account (DeletedMeanwhile otherwise), so that of two
+        users deleting each other one wins; NotFound if `user` is gone."""
 
-    def restore(self, user: PortalUser) -> None:
-        """Reinstate a tombstoned username of the same account."""
+    def reinstate(self, user: PortalUser) -> None:
+        """Undo `withdraw` after the other half of the delete failed."""
+
+    def tombstone(self, user: PortalUser, deleted_at: str) -> None:
+        """Remove the user; the claim stays, marked deleted, with what a restore needs. NotFound if another
+        request removed them first."""
+
+    def restore(self, user: PortalUser, sessions_valid_from: int) -> None:
+        """Reinstate a tombstoned username of the same account, with no session from before."""
+
+    def end_sessions(self, account_id: str, username: str, valid_from: int) -> None:
+        """Tokens of the user's sign-ins before `valid_from` (epoch seconds) are no longer accepted."""
 
     def claim_of(self, username: str) -> UsernameClaim | None: ...
 
@@ -155,6 +185,21 @@ def normalize_username(value: str) -> str:
     return value.strip().lower()
 
 
+def sessions_valid_after(now: float) -> int:
+    """Cognito stamps a sign-in (`auth_time`) in whole seconds: sessions ended at `now` are those stamped
+    before the next whole second, so that one of the very second of the change is over too."""
+    return math.floor(now) + 1
+
+
+def wait_until(moment: int, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+    """Return once the clock reads `moment`: a sign-in from then on is stamped at or after it. (Ending
+    sessions waits out the rest of the second before answering, so that the user's own next sign-in, after
+    the answer, is never taken for one of before.)"""
+    remaining = moment - clock()
+    if remaining > 0:
+        sleep(remaining)  # at least that long
+
+
 class UserService:
     def __init__(
         self,
@@ -163,12 +208,16 @@ class UserService:
         mailer: Mailer,
         portal_url: str,
         now: Callable[[], str] = _now,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.records = records
         self.directory = directory
         self.mailer = mailer
         self.portal_url = portal_url
         self.now = now
+        self.clock = clock
+        self.sleep = sleep
 
     def list(self, account_id: str) -> UserList:
         users = oldest_first(self.records.list_users(account_id))
@@ -214,11 +263,18 @@ class UserService:
         user = self.records.get_user(account_id, username)
         if user is None:
             raise NotFound("That user was not found.")
-        if username == normalize_username(caller_username):
+        caller = normalize_username(caller_username)
+        if username == caller:
             raise Forbidden(CANNOT_DELETE_SELF)
-        # Cognito first: if the record's removal then fails, the user can no longer sign in, and the delete
-        # can simply be repeated. The other order could leave a user who signs in without a record.
-        self.directory.delete_user(username)
+        # Decided in the records first, where the caller must still be a user: of two users deleting each
+        # other at the same moment, one wins and the account keeps a user. From here the user's tokens are
+        # refused; if Cognito then fails, the decision is undone and the delete can be repeated.
+        self.records.withdraw(user, by=caller, at=self.now())
+        try:
+            self.directory.delete_user(username)
+        except Exception:
+            self.records.reinstate(user)
+            raise
         self.records.tombstone(user, deleted_at=self.now())
 
     def restore(self, account_id: str, username: str) -> UserView:
@@ -229,7 +285,10 @@ class UserService:
         if claim is None or claim.account_id != account_id or not claim.deleted or not claim.snapshot:
             raise NotFound("No deleted user by that name on this account.")
         user = replace(PortalUser(**claim.snapshot), created_at=claim.snapshot["created_at"])
-        self.records.restore(user)
+        # No token from before the delete works again: only sign-ins from the restored invitation.
+        valid_from = sessions_valid_after(self.clock())
+        self.records.restore(user, sessions_valid_from=valid_from)
+        wait_until(valid_from, self.clock, self.sleep)
         self._invite(user, undo=lambda: self.records.tombstone(user, deleted_at=self.now()))
         return _view(user, top=self.top_user(account_id) == user)
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field, RootModel
 from billing_portal.money import format_cents
 from billing_portal.views import Money
 
-
 # The document's own date, when it arrived after a later posting and was recorded on that posting's date
 # (`date`), so that the history stays in date order.
 ValueDate = Annotated[dt.date | None, Field(description="The document's own date, when later than `date`")]
@@ -56,6 +55,11 @@ class InvoiceDetails(BaseModel):
     total: Money
     amount_paid: Money
     balance_due: Money
+    covered_by_pending_credit: Money = Field(
+        description="What of the balance due the credits pending on the next invoice will pay when they "
+        "post (oldest unpaid invoices first, after credit already on the account): the Current Balance "
+        "tile counts it as paid already"
+    )
     status: Literal["open", "partially_paid", "paid"]
     payments_applied: list[Applied]
     call_count: int | None
@@ -112,7 +116,11 @@ class TransactionDetailsResponse(RootModel[TransactionDetails]):
     """Details of any transaction type; `type` says which."""
 
 
-def transaction_details(doc: dict[str, Any], invoice_pdf_since: dt.date) -> TransactionDetailsResponse:
+def transaction_details(
+    doc: dict[str, Any], invoice_pdf_since: dt.date, covered_by_pending_credit: int = 0
+) -> TransactionDetailsResponse:
+    """The details of a transaction's document; `covered_by_pending_credit`: for an unpaid invoice, what the
+    pending credits will pay of it, in cents."""
     kind = doc["type"]
     common = {
         "type": kind,
@@ -152,6 +160,7 @@ def transaction_details(doc: dict[str, Any], invoice_pdf_since: dt.date) -> Tran
             total=format_cents(doc["total_cents"]),
             amount_paid=format_cents(doc["amount_paid_cents"]),
             balance_due=format_cents(doc["total_cents"] - doc["amount_paid_cents"]),
+            covered_by_pending_credit=format_cents(covered_by_pending_credit),
             status=doc["status"],
             payments_applied=[
                 Applied(source_id=a["source_id"], amount=format_cents(a["cents"]))

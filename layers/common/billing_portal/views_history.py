@@ -25,7 +25,10 @@ class HistoryItem(BaseModel):
 
 class HistoryPage(BaseModel):
     items: list[HistoryItem]
-    next_cursor: str | None
+    next_cursor: str | None = Field(
+        description="The next page: send it as `cursor` with the same type, from and to (any page size); "
+        "null on the last page"
+    )
 
 
 def history_item(row: HistoryRow, invoice_pdf_since: dt.date) -> HistoryItem:
