@@ -6,6 +6,12 @@ VENV      ?= .venv
 SAM_VENV  ?= .venv-sam
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# The built functions are imported with the Lambda runtime's Python and only the boto3 it provides. AWS does
+# not publish which boto3 the python3.13 runtime carries (it varies by region and runtime update), so this
+# pins the project's own boto3, the newest the code is tested with, and its botocore of the same number, as
+# the runtime pairs them.
+RUNTIME_VENV ?= .venv-runtime
+RUNTIME_BOTO3 := $(shell sed -n 's/^boto3==//p' requirements-dev.txt)
 PY        := $(VENV)/bin/python
 # pyenv's python3.13 shim answers only with PYENV_VERSION set; try it first,
 # then any Python 3.11+ on PATH (the code runs on both).
@@ -14,12 +20,21 @@ export SAM_CLI_TELEMETRY := 0
 BASE_PY := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	  if command -v $$p >/dev/null 2>&1 && PYENV_VERSION=$(PYENV_VERSION) $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	    command -v $$p; break; fi; done)
+# `sam build` for the python3.13 runtime, without a container, needs a python3.13 on PATH.
+LAMBDA_PY := $(shell for p in python3.13 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && PYENV_VERSION=$(PYENV_VERSION) $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
+	    command -v $$p; break; fi; done)
+# `make test` builds for this machine, so that the built functions (and their layer's compiled wheels, such as
+# pydantic-core) can be imported here; `make build ARCHITECTURE=arm64` builds what is deployed by default.
+ARCHITECTURE ?= $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(shell uname -m)))
 
-.PHONY: help install run test lint typecheck scan bench deploy clean
+.PHONY: help install run build test lint typecheck scan bench openapi deploy clean
 
 help:
 	@echo "make run     start the local stack with demo data on http://127.0.0.1:$${PORT:-3000}"
-	@echo "make test    lint the template, then run the whole test suite"
+	@echo "make test    lint the template, build it, then run the whole test suite"
+	@echo "make build   sam build for this machine's architecture (the tests import every built function)"
+	@echo "make openapi write docs/openapi.json, the API's reference, from the code"
 	@echo "make lint    ruff and mypy"
 	@echo "make scan    security scans: checkov on the template, bandit on the code"
 	@echo "make bench   cold-start imports, AWS calls per request, export throughput"
@@ -53,12 +68,40 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 	rm -f $(CHECKOV_VENV)/.installed-*
 	touch $@
 
+# The Lambda runtime as the built functions meet it: python3.13 and boto3, nothing else. pip itself is left out
+# (the dev virtualenv's pip installs into it), so an import of anything else can only come from the build.
+$(RUNTIME_VENV)/.installed-boto3-$(RUNTIME_BOTO3): $(VENV)/.installed
+	@test -n "$(LAMBDA_PY)" || { echo "No python3.13 found on PATH" >&2; exit 1; }
+	rm -rf $(RUNTIME_VENV)
+	$(LAMBDA_PY) -m venv --without-pip $(RUNTIME_VENV)
+	$(PY) -m pip --python $(RUNTIME_VENV)/bin/python install --quiet boto3==$(RUNTIME_BOTO3) botocore==$(RUNTIME_BOTO3)
+	touch $@
+
+# .aws-sam/local-build, for this machine's architecture: tests/infrastructure/test_built_artifacts.py imports
+# every function from it. A folder of its own, so that what `sam deploy` ships (.aws-sam/build, made by
+# `make deploy` for the template's architecture) is never a build for this machine. --cached rebuilds only
+# what changed (the layer's dependencies when its requirements or the architecture change). Without a
+# python3.13 the build is skipped, and so are those tests; never in CI.
+ifneq ($(LAMBDA_PY),)
+build: $(SAM_VENV)/.installed $(RUNTIME_VENV)/.installed-boto3-$(RUNTIME_BOTO3)
+	@test -n "$(filter arm64 x86_64,$(ARCHITECTURE))" || { echo "Lambda runs arm64 or x86_64, not $(ARCHITECTURE)" >&2; exit 1; }
+	PATH="$(dir $(abspath $(LAMBDA_PY))):$$PATH" $(SAM_VENV)/bin/sam build --cached --template infra/template.yaml \
+	  --build-dir .aws-sam/local-build --cache-dir .aws-sam/local-cache --parameter-overrides Architecture=$(ARCHITECTURE)
+else
+build:
+	@if [ -n "$${CI:-}" ]; then echo "sam build needs a python3.13 on PATH (the Lambda runtime); CI must have one" >&2; exit 1; fi
+	@echo "Skipping sam build: it needs a python3.13 on PATH (the Lambda runtime), e.g. pyenv install 3.13." >&2
+	@echo "The tests of the built functions are skipped." >&2
+	rm -rf .aws-sam/local-build
+endif
+
 run: install
 	$(PY) -m localrun
 
 test: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(VENV)/bin/cfn-lint infra/template.yaml
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam validate --lint --template infra/template.yaml --region ca-central-1
+	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory scan
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory typecheck
@@ -84,9 +127,12 @@ scan: install $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 bench: install
 	$(PY) -m bench
 
+openapi: install
+	$(PY) -m localrun.openapi
+
 deploy: $(SAM_VENV)/.installed
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam build --template infra/template.yaml
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam deploy --guided
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(RUNTIME_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,19 +1,24 @@
 """Loads each function's `app.py` the way Lambda would, under a module name of its own (every function's
 module is called `app`). Lambda runs a function in as many execution environments as it has concurrent
-requests, each with its own copy of the module; `environment` numbers those copies."""
+requests, each with its own copy of the module; `environment` numbers those copies. Every invocation runs
+inside `aws_calls.calls_made_by(<logical id>)`, so that the AWS calls it makes are known to be its own.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
 from collections.abc import Callable
-from functools import cache
+from functools import cache, wraps
 from types import ModuleType
 from typing import Any
 
-from localrun import template
+from localrun import aws_calls, template
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+# The test session asks for the calls to be recorded (tests/iam); so may anyone running the local stack.
+aws_calls.install_from_environment()
 
 
 def module(logical_id: str, environment: int = 0) -> ModuleType:
@@ -36,7 +41,16 @@ def _load(logical_id: str, environment: int) -> ModuleType:
 def handler(logical_id: str, environment: int = 0) -> Handler:
     function = template.functions()[logical_id]
     found: Handler = getattr(module(logical_id, environment), function.handler_name)
-    return found
+    return _invoked_as(logical_id, found)
+
+
+def _invoked_as(logical_id: str, found: Handler) -> Handler:
+    @wraps(found)
+    def invoke(event: dict[str, Any], context: Any) -> Any:
+        with aws_calls.calls_made_by(logical_id):
+            return found(event, context)
+
+    return invoke
 
 
 class LambdaContext:

@@ -4,10 +4,13 @@ nor describe one that is not deployed."""
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,6 +19,8 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from billing_portal.http import Operation, PortalResolver
 from localrun import functions, template
 
+# The API's reference, committed; a test keeps it equal to what the code generates (`make openapi`).
+COMMITTED = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 OPENAPI_VERSION = "3.1.0"
 TITLE = "Billing Portal API"
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -270,3 +275,12 @@ def _operation_id(route: template.Route) -> str:
         match = _PATH_PARAMETER.fullmatch(segment)
         words.append(f"by_{match.group(1)}" if match else segment.replace("-", "_"))
     return "_".join(words)
+
+
+def write(path: Path) -> None:
+    """The document as committed (`docs/openapi.json`): no server, keys in a stable order."""
+    path.write_text(json.dumps(build_document(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1]) if len(sys.argv) > 1 else COMMITTED)

@@ -9,6 +9,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+# Proof of IAM: the AWS calls the functions make in this session, checked against the template's policies
+# (pytester runs that check in a session of its own, to see it fail one).
+pytest_plugins = ["iam.proof", "pytester"]
+
 os.environ.update(
     AWS_DEFAULT_REGION="ca-central-1",
     AWS_ACCESS_KEY_ID="testing",

@@ -47,9 +47,7 @@ def test_logs_are_json_with_a_correlation_id_and_hold_no_secret(
         return answer.body
 
     signed_in = remember(api.post("/auth/login", {"username": "demo@example.com", "password": DEMO_PASSWORD}))
-    secrets.update(
-        {f"demo {name}": signed_in[name] for name in ("id_token", "refresh_token")}
-    )
+    secrets.update({f"demo {name}": signed_in[name] for name in ("id_token", "refresh_token")})
     refreshed = remember(api.post("/auth/refresh", {"refresh_token": signed_in["refresh_token"]}))
     secrets["refreshed id_token"] = refreshed["id_token"]
 

@@ -20,8 +20,8 @@ FUNCTIONS = template.functions()
 ROUTES = template.routes()
 API_FUNCTIONS = sorted({route.function for route in ROUTES})
 
-# SAM policy templates that only read.
-READ_POLICIES = {"DynamoDBReadPolicy", "S3ReadPolicy"}
+# SAM policy templates that only read; inline statements are read by `writes_to_the_table`.
+READ_POLICIES = {"DynamoDBReadPolicy", "S3ReadPolicy", "Statement"}
 DYNAMODB_WRITE_ACTIONS = {
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -143,6 +143,26 @@ def test_every_handler_exists(logical_id: str) -> None:
     assert callable(functions.handler(logical_id))
 
 
+# -- build -----------------------------------------------------------------------------------------------
+
+
+def test_one_architecture_parameter_decides_the_functions_the_layer_and_its_build() -> None:
+    """`make test` builds for the machine it runs on (x86_64 or arm64) to import what it built; a deployment
+    gets arm64 unless told otherwise. The layer's compiled wheels must match the functions' architecture."""
+    parameter = TEMPLATE["Parameters"]["Architecture"]
+    assert parameter["Default"] == "arm64"
+    assert sorted(parameter["AllowedValues"]) == ["arm64", "x86_64"]
+
+    architecture = {"Ref": "Architecture"}
+    assert TEMPLATE["Globals"]["Function"]["Architectures"] == [architecture]
+    assert not [logical_id for logical_id in FUNCTIONS if "Architectures" in properties(logical_id)]
+    layers = of_type("AWS::Serverless::LayerVersion")
+    assert layers
+    for layer in layers.values():
+        assert layer["Properties"]["CompatibleArchitectures"] == [architecture]
+        assert layer["Metadata"]["BuildArchitecture"] == architecture
+
+
 # -- data ------------------------------------------------------------------------------------------------
 
 
@@ -170,12 +190,17 @@ def test_idempotency_records_expire_and_are_encrypted() -> None:
     assert table["SSESpecification"]["SSEEnabled"] is True
 
 
-def test_auto_pay_runs_daily_one_run_at_a_time() -> None:
+def test_auto_pay_runs_daily() -> None:
     autopay = properties("AutopayFunction")
     [event] = autopay["Events"].values()
     assert event["Type"] == "Schedule"
     assert event["Properties"]["Schedule"].startswith("cron(")
-    assert autopay["ReservedConcurrentExecutions"] == 1
+
+
+def test_no_function_reserves_concurrency() -> None:
+    """A new account's concurrency quota can be too low to reserve any (the stack would not create), and
+    no guarantee rests on it: charging once rests on conditional writes."""
+    assert [name for name in FUNCTIONS if "ReservedConcurrentExecutions" in properties(name)] == []
 
 
 def test_the_processor_callback_is_public_and_everything_else_needs_a_token() -> None:
@@ -187,7 +212,8 @@ def test_the_processor_callback_is_public_and_everything_else_needs_a_token() ->
     }
     assert ("post", "/webhooks/processor") in public
     assert {path for _, path in public} <= {"/webhooks/processor"} | {
-        f"/auth/{name}" for name in ("login", "new-password", "refresh", "forgot-password", "reset-password")
+        f"/auth/{name}"
+        for name in ("login", "new-password", "refresh", "logout", "forgot-password", "reset-password")
     }
 
 
@@ -284,6 +310,61 @@ def test_the_client_cannot_write_the_account_attribute() -> None:
         written = client["Properties"]["WriteAttributes"]
         assert "custom:account_id" not in written
         assert client["Properties"].get("GenerateSecret") is False
+
+
+def test_the_client_writes_no_attribute_that_matters() -> None:
+    """Not the username (email) nor the account; and an empty list would be Cognito's "every attribute"."""
+    for client in of_type("AWS::Cognito::UserPoolClient").values():
+        written = set(client["Properties"]["WriteAttributes"])
+        assert written, "an empty WriteAttributes lets the client write every attribute"
+        assert not written & {"email", "email_verified", "custom:account_id", "phone_number"}
+        assert not written & set(client["Properties"]["ReadAttributes"]), "a written attribute reaches tokens"
+
+
+def test_refresh_tokens_can_be_revoked_and_id_tokens_are_short_lived() -> None:
+    for client in of_type("AWS::Cognito::UserPoolClient").values():
+        props = client["Properties"]
+        assert props["EnableTokenRevocation"] is True
+        assert props["TokenValidityUnits"]["IdToken"] == "minutes" and props["IdTokenValidity"] <= 15
+
+
+def test_sign_out_is_public_and_limited_like_the_other_sign_in_routes() -> None:
+    assert ("POST", "/auth/logout") in {(route.method, route.path) for route in ROUTES if route.public}
+    [logout] = [route for route in ROUTES if route.path == "/auth/logout"]
+    assert logout.function == "AuthFunction"
+    settings = method_settings()
+    limit, stage = settings[("POST", resource_path("/auth/logout"))], settings[("*", "/*")]
+    refresh = settings[("POST", resource_path("/auth/refresh"))]
+    assert limit == refresh | {"ResourcePath": limit["ResourcePath"]}
+    assert limit["ThrottlingRateLimit"] < stage["ThrottlingRateLimit"]
+
+
+def reads_items_of_the_table(logical_id: str, actions: set[str]) -> bool:
+    """Whether the function may call each of `actions` (dynamodb:GetItem, ...) on the portal's table."""
+    granted: set[str] = set()
+    for policy in policies(logical_id):
+        if not isinstance(policy, dict):
+            continue
+        for name in ("DynamoDBReadPolicy", "DynamoDBCrudPolicy"):
+            if policy.get(name) == {"TableName": {"Ref": "PortalTable"}}:
+                granted |= {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+        for statement in policy.get("Statement", []):
+            if statement.get("Effect") == "Allow" and statement.get("Resource") == {
+                "Fn::GetAtt": ["PortalTable", "Arn"]
+            }:
+                granted |= set(statement.get("Action", []))
+    return actions <= granted
+
+
+def test_every_function_with_a_signed_in_route_can_read_the_callers_user_record() -> None:
+    """The HTTP edge refuses a token whose user is deleted or whose sessions ended: it reads the record."""
+    signed_in = sorted({route.function for route in ROUTES if not route.public})
+    assert "UpdateProfileFunction" in signed_in
+    for logical_id in signed_in:
+        assert FUNCTIONS[logical_id].environment.get("TABLE_NAME") == {"Ref": "PortalTable"}, logical_id
+        # The dashboard reads the account and the user's record in one request; every other, one GetItem.
+        read = {"dynamodb:BatchGetItem"} if logical_id == "DashboardFunction" else {"dynamodb:GetItem"}
+        assert reads_items_of_the_table(logical_id, read), logical_id
 
 
 def test_the_api_authorizes_with_the_user_pool_by_default() -> None:
@@ -789,3 +870,47 @@ def test_every_skipped_check_says_why_on_its_resource() -> None:
         assert len(skip["comment"].split()) >= 6, f"{logical_id} skips {skip['id']} without a reason"
     ids = [(logical_id, skip["id"]) for logical_id, skip in skips]
     assert len(ids) == len(set(ids)), "a check is skipped twice on one resource"
+
+
+# -- what only a real account would show ------------------------------------------------------------------
+
+
+def test_api_functions_stop_before_api_gateway_gives_up() -> None:
+    """API Gateway answers 504 at 29 s while the function goes on: every API function stops at 28 s."""
+    default = TEMPLATE["Globals"]["Function"]["Timeout"]
+    timeouts = {name: properties(name).get("Timeout", default) for name in API_FUNCTIONS}
+    assert {name: seconds for name, seconds in timeouts.items() if seconds > 28} == {}
+
+
+@pytest.mark.parametrize(
+    "logical_id", ["PortalTable", "UserPool", "NotificationsTable", "ProcessorWebhookSecret"]
+)
+def test_state_that_cannot_be_made_again_outlives_the_stack(logical_id: str) -> None:
+    resource = RESOURCES[logical_id]
+    assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain")
+
+
+def test_every_function_logs_to_a_group_of_the_stack_with_a_retention() -> None:
+    assert TEMPLATE["Parameters"]["LogRetentionDays"]["Default"] == 90
+    groups = of_type("AWS::Logs::LogGroup")
+    used = {name: properties(name)["LoggingConfig"]["LogGroup"]["Ref"] for name in FUNCTIONS}
+    assert len(set(used.values())) == len(FUNCTIONS)  # one group each
+    for name, group in used.items():
+        assert groups[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+        assert groups[group]["Properties"]["LogGroupName"]["Fn::Sub"].startswith(
+            "/aws/lambda/${AWS::StackName}/"
+        )
+
+
+def test_the_api_gateway_logging_role_trusts_api_gateway_as_documented() -> None:
+    role = properties("ApiGatewayLoggingRole")
+    assert role["AssumeRolePolicyDocument"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }

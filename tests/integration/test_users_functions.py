@@ -505,11 +505,15 @@ def test_when_the_welcome_email_cannot_be_sent_the_user_is_removed_and_the_answe
     team: dict[str, str],
 ) -> None:
     ses = boto3.client("ses")
-    ses.delete_identity(Identity=team["SenderEmail"])  # SES now refuses every message from the sender
+    # SES now refuses every message from the sender, as it refuses any unverified address in its sandbox.
+    ses.delete_identity(Identity=team["SenderEmail"])
     username = unique()
     reply = create(new_user(username))
-    assert_error(reply, 503, "email_unavailable")
-    assert reply.body["message"] == "The invitation email could not be sent. Try again in a few minutes."
+    assert_error(reply, 503, "email_refused")
+    assert reply.body["message"] == (
+        "The invitation email could not be sent to this address, so the user was not added: the portal "
+        "cannot send email to it yet. Contact the billing team."
+    )
     assert listed() == [BOSS.username]
     assert pool_users(team["UserPool"], username) == []
     assert outbox.items() == []

@@ -14,11 +14,13 @@ from pydantic import ValidationError
 
 from billing_portal import passwords, profile
 from billing_portal.errors import Forbidden, NotFound
+from billing_portal.mailer import MailNotSent
 from billing_portal.users import (
     CANNOT_DELETE_SELF,
     USERNAME_TAKEN,
     DeletedMeanwhile,
     EmailNotSent,
+    EmailRefused,
     NewUser,
     UserChanges,
     UsernameTaken,
@@ -254,6 +256,23 @@ def test_when_the_welcome_email_cannot_be_sent_the_user_is_removed_everywhere(wo
     world.mailer.failing = None
     world.add("pat@erable.example")
     assert world.listed() == ["pat@erable.example"]
+
+
+def test_an_address_the_email_service_refuses_is_told_plainly_and_nothing_is_made(world: World) -> None:
+    world.mailer.failing = MailNotSent("SES refused the email: MessageRejected", passing=False)
+
+    with pytest.raises(EmailRefused) as refused:
+        world.add("pat@erable.example")
+
+    assert (refused.value.status, refused.value.code) == (503, "email_refused")
+    assert refused.value.message == (
+        "The invitation email could not be sent to this address, so the user was not added: the portal "
+        "cannot send email to it yet. Contact the billing team."
+    )
+    assert "Try again" not in refused.value.message  # it would not help
+    assert world.listed() == []
+    assert world.records.claim_of("pat@erable.example") is None
+    assert "pat@erable.example" not in world.directory.users
 
 
 # -- editing -----------------------------------------------------------------------------------------------

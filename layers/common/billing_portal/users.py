@@ -25,7 +25,7 @@ from pydantic import (
 
 from billing_portal import emails, passwords
 from billing_portal.errors import Conflict, Forbidden, NotFound, PortalError
-from billing_portal.mailer import Mailer
+from billing_portal.mailer import Mailer, MailNotSent
 from billing_portal.profile import UNSEEN_CHARACTERS, validate_email, validate_time_zone
 from billing_portal.store import PortalUser
 
@@ -56,6 +56,20 @@ class UsernameTaken(Conflict):
 
 class EmailNotSent(PortalError):
     status, code = 503, "email_unavailable"
+
+
+class EmailRefused(EmailNotSent):
+    """The email service refused the invitation for good (an address it will not write to, as SES does for
+    any unverified address while the account is in its sandbox): trying again later would not help."""
+
+    code = "email_refused"
+
+
+INVITATION_NOT_SENT = "The invitation email could not be sent. Try again in a few minutes."
+INVITATION_REFUSED = (
+    "The invitation email could not be sent to this address, so the user was not added: the portal cannot "
+    "send email to it yet. Contact the billing team."
+)
 
 
 class DeletedMeanwhile(Conflict):
@@ -308,9 +322,12 @@ class UserService:
         except Exception as error:
             self.directory.delete_user(user.username)
             undo()
-            raise EmailNotSent(
-                "The invitation email could not be sent. Try again in a few minutes."
-            ) from error
+            if isinstance(error, MailNotSent) and not error.passing:
+                # For whoever runs the portal: on a new AWS account, SES's sandbox refuses every recipient
+                # that is not verified (README, "First deploy").
+                logger.error("the invitation email was refused", extra={"reason": str(error)})
+                raise EmailRefused(INVITATION_REFUSED) from error
+            raise EmailNotSent(INVITATION_NOT_SENT) from error
         try:
             self.records.mark_invited(user.account_id, user.username, self.now())
         except Exception:
