@@ -146,7 +146,7 @@ def test_a_call_no_policy_grants_fails_the_test_run(
 
             def test_a_function_reads_and_writes() -> None:
                 table = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${PortalTable}"
-                RECORD.add([Call("DashboardFunction", "dynamodb:GetItem", table)])
+                RECORD.add([Call("DashboardFunction", "dynamodb:BatchGetItem", table)])
                 RECORD.add([Call("DashboardFunction", "dynamodb:DeleteItem", table)])
             """
         )
