@@ -62,7 +62,7 @@ AT_MOST_TWO_READS = Budget("<= 2 DynamoDB reads", DYNAMODB_READS, 2)
 
 class CallCounter:
     """A botocore event handler: registered on the default boto3 session before any client exists, every
-    client created from it (billing_portal.aws's cached ones included) carries a copy."""
+    client created from it (billing_portal.shared.aws's cached ones included) carries a copy."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
@@ -227,8 +227,8 @@ def _seed_documents(today: date) -> list[dict[str, Any]]:
 def _seed(bench: Bench, physical: dict[str, str]) -> None:
     import boto3
 
-    from billing_portal.dynamo import DynamoLedgerStore
-    from billing_portal.store import PortalUser
+    from billing_portal.ledger.dynamo import DynamoLedgerStore
+    from billing_portal.ledger.ports import PortalUser
 
     for document in _seed_documents(date.today()):
         bench.ingest(document)
@@ -380,7 +380,7 @@ def run(report: Report) -> None:
     import boto3
     from moto import mock_aws
 
-    from billing_portal import aws
+    from billing_portal.shared import aws
     from localrun import resources
     from localrun.tokens import install_in_moto
 
@@ -402,7 +402,7 @@ def run(report: Report) -> None:
             _seed(bench, physical)
         if not seeding:
             raise RuntimeError(
-                "no AWS call was counted: the hook missed the clients billing_portal.aws makes"
+                "no AWS call was counted: the hook missed the clients billing_portal.shared.aws makes"
             )
         _measure(bench, report)
         aws.reset()

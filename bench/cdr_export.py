@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.report import INFO, Report
-from billing_portal.cdr import BilledCall, write_csv_gz
+from billing_portal.exports.cdr import BilledCall, write_csv_gz
 
 CALLS_VARIABLE = "BENCH_CDR_CALLS"
 DEFAULT_CALLS = 1_000_000
@@ -32,7 +32,7 @@ SEED = 20260301
 # Runs in the child: the export alone is timed, then its peak RSS (ru_maxrss is KiB on Linux).
 _CHILD = """\
 import json, resource, sys, time
-from billing_portal.cdr_export import ExportFormat, ExportHeader, export_billed_file
+from billing_portal.exports.writers import ExportFormat, ExportHeader, export_billed_file
 
 header = ExportHeader("Bench Telecom Inc.", "100001", "INV-BENCH", "2026-03-01", "2026-03-31",
                       "America/Toronto")

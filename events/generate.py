@@ -16,14 +16,20 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from billing_portal import cdr
-from billing_portal.cards import Card
-from billing_portal.cdr import BilledCall
-from billing_portal.dynamo import to_item
-from billing_portal.idempotency import HEADER as IDEMPOTENCY_HEADER
-from billing_portal.payments import payment_id_for
-from billing_portal.processor import SIGNATURE_HEADER, Charge, ChargeStatus, callback_body, signature_header
-from billing_portal.sandbox_processor import TEST_EXPIRY, TEST_TOKENS
+from billing_portal.exports import cdr
+from billing_portal.exports.cdr import BilledCall
+from billing_portal.ledger.dynamo import to_item
+from billing_portal.payments.cards import Card
+from billing_portal.payments.idempotency import HEADER as IDEMPOTENCY_HEADER
+from billing_portal.payments.processor import (
+    SIGNATURE_HEADER,
+    Charge,
+    ChargeStatus,
+    callback_body,
+    signature_header,
+)
+from billing_portal.payments.sandbox import TEST_EXPIRY, TEST_TOKENS
+from billing_portal.payments.service import payment_id_for
 from localrun.events import api_event
 from localrun.queues import sqs_event
 

@@ -24,18 +24,19 @@ from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws, cdr
-from billing_portal.accounts import utc_today
-from billing_portal.cdr import BilledCall
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.dynamo_payments import DynamoPayments
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.money import format_cents
-from billing_portal.payment_store import SavedMethod
-from billing_portal.processor import BillingDetails
-from billing_portal.sandbox_processor import SandboxProcessor
-from billing_portal.store import Address, PortalUser
-from billing_portal.taxes import compute_taxes
+from billing_portal.exports import cdr
+from billing_portal.exports.cdr import BilledCall
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.ports import Address, PortalUser
+from billing_portal.ledger.reading import utc_today
+from billing_portal.ledger.taxes import compute_taxes
+from billing_portal.payments.dynamo import DynamoPayments
+from billing_portal.payments.ports import SavedMethod
+from billing_portal.payments.processor import BillingDetails
+from billing_portal.payments.sandbox import SandboxProcessor
+from billing_portal.shared import aws
+from billing_portal.shared.money import format_cents
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import demo_moto, functions
 
 PASSWORD = "Portal-Demo-2026-Pass"  # noqa: S105 - the documented demo sign-in  # nosec B105

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from billing_portal.http import Operation, PortalResolver
+from billing_portal.http.resolver import Operation, PortalResolver
 from localrun import functions, template
 
 # The API's reference, committed; a test keeps it equal to what the code generates (`make openapi`).

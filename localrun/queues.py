@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from billing_portal import aws
+from billing_portal.shared import aws
 from localrun import functions, template
 
 logger = logging.getLogger("localrun.queues")

@@ -13,7 +13,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from billing_portal import aws
+from billing_portal.shared import aws
 from localrun import demo, openapi, outbox, resources, stand_ins, template
 from localrun.gateway import Gateway, GatewayServer, LocalHandler, Reply, Request, json_reply
 from localrun.queues import QueuePollers

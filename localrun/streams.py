@@ -47,7 +47,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from billing_portal import aws
+from billing_portal.shared import aws
 from localrun import functions, template
 
 logger = logging.getLogger("localrun.streams")

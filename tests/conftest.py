@@ -36,7 +36,7 @@ def aws() -> Iterator[dict[str, str]]:
     Yields the physical ids."""
     from moto import mock_aws
 
-    from billing_portal import aws as aws_clients
+    from billing_portal.shared import aws as aws_clients
     from localrun import resources
 
     aws_clients.reset()

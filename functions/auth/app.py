@@ -6,11 +6,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing_portal import passwords
-from billing_portal.http import PortalResolver, handle
-from billing_portal.identity import CognitoIdentity, NewPasswordChallenge, Tokens
-from billing_portal.settings import FunctionSettings, settings_loader
-from billing_portal.users import normalize_username
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.users import passwords
+from billing_portal.users.identity import CognitoIdentity, NewPasswordChallenge, Tokens
+from billing_portal.users.service import normalize_username
 
 
 class Settings(FunctionSettings):

@@ -7,9 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from billing_portal.metrics import count, publishes_metrics
-from billing_portal.payment_setup import PaymentSettings, payment_service
-from billing_portal.settings import settings_loader
+from billing_portal.payments.setup import PaymentSettings, payment_service
+from billing_portal.shared.metrics import count, publishes_metrics
+from billing_portal.shared.settings import settings_loader
 
 
 class Settings(PaymentSettings):

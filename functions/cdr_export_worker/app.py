@@ -11,14 +11,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict
 
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.dynamo_exports import DynamoExports
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.export_adapters import s3_export_writer
-from billing_portal.exports import ExportService
-from billing_portal.metrics import count, publishes_metrics
-from billing_portal.s3_documents import S3Documents
-from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.exports.adapters import s3_export_writer
+from billing_portal.exports.dynamo import DynamoExports
+from billing_portal.exports.service import ExportService
+from billing_portal.invoices.s3 import S3Documents
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.shared.metrics import count, publishes_metrics
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.users.dynamo import DynamoUserRecords
 
 
 class Settings(FunctionSettings):

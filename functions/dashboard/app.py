@@ -3,11 +3,11 @@
 
 from typing import Any
 
-from billing_portal.accounts import AccountReader
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.http import PortalResolver, handle
-from billing_portal.settings import FunctionSettings, settings_loader
-from billing_portal.views import Dashboard
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.reading import AccountReader
+from billing_portal.ledger.views import Dashboard
+from billing_portal.shared.settings import FunctionSettings, settings_loader
 
 
 class Settings(FunctionSettings):

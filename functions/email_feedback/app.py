@@ -1,5 +1,5 @@
 """Puts the addresses SES reports as bounced (permanently) or complained about on the suppression list, which
-the notifier consults before every email (see billing_portal.email_feedback). Fed by the SNS topic the
+the notifier consults before every email (see billing_portal.notifications.feedback). Fed by the SNS topic the
 configuration set's event destination publishes to.
 
 A message that cannot be read is logged and skipped: Lambda would retry it twice and then drop it anyway,
@@ -11,15 +11,15 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.data_classes.sns_event import SNSEventRecord
 
-from billing_portal.dynamo_notifications import DynamoSuppressionList
-from billing_portal.email_feedback import (
+from billing_portal.notifications.dynamo import DynamoSuppressionList
+from billing_portal.notifications.feedback import (
     PERMANENT,
     MalformedNotification,
     read_notification,
     record_feedback,
 )
-from billing_portal.notice_log import SuppressionList
-from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.notifications.notice_log import SuppressionList
+from billing_portal.shared.settings import FunctionSettings, settings_loader
 
 
 class Settings(FunctionSettings):

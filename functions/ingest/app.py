@@ -11,12 +11,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import TypeAdapter, ValidationError
 
-from billing_portal.cdr_store import S3CdrFiles
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.errors import FieldProblem, PortalError, ValidationFailed
-from billing_portal.ingest import IngestRequest, ingest
-from billing_portal.settings import FunctionSettings, settings_loader
-from billing_portal.users import UserService
+from billing_portal.exports.cdr_store import S3CdrFiles
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.ingest import IngestRequest, ingest
+from billing_portal.shared.errors import FieldProblem, PortalError, ValidationFailed
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.users.service import UserService
 
 
 class Settings(FunctionSettings):
@@ -36,9 +36,9 @@ request_adapter: TypeAdapter[Any] = TypeAdapter(IngestRequest)
 
 def user_service() -> UserService:
     # Imported here: only portal_user documents reach Cognito and SES.
-    from billing_portal.directory import CognitoDirectory
-    from billing_portal.dynamo_users import DynamoUserRecords
-    from billing_portal.mailer import SesMailer
+    from billing_portal.notifications.ses import SesMailer
+    from billing_portal.users.cognito import CognitoDirectory
+    from billing_portal.users.dynamo import DynamoUserRecords
 
     config = settings()
     return UserService(

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.http import PortalResolver, handle
-from billing_portal.invoice_documents import InvoicePdfLink, InvoicePdfService
-from billing_portal.s3_documents import S3Documents
-from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.invoices.s3 import S3Documents
+from billing_portal.invoices.service import InvoicePdfLink, InvoicePdfService
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.shared.settings import FunctionSettings, settings_loader
 
 
 class Settings(FunctionSettings):

@@ -1,4 +1,4 @@
-"""Billing notification emails from the portal table's stream (see billing_portal.notifications).
+"""Billing notification emails from the portal table's stream (see billing_portal.notifications.service).
 
 Each stream record is delivered on its own: a record whose emails could not all be sent is reported failed
 (partial batch response), and the event source mapping retries from it, bisects, and finally describes it in
@@ -10,14 +10,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.dynamo_notifications import DynamoSentLog, DynamoSuppressionList, change_of
-from billing_portal.dynamo_payments import DynamoPayments
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.mailer import SesMailer
-from billing_portal.metrics import count, publishes_metrics
-from billing_portal.notifications import NotificationService
-from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.notifications.dynamo import DynamoSentLog, DynamoSuppressionList, change_of
+from billing_portal.notifications.service import NotificationService
+from billing_portal.notifications.ses import SesMailer
+from billing_portal.payments.dynamo import DynamoPayments
+from billing_portal.shared.metrics import count, publishes_metrics
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.users.dynamo import DynamoUserRecords
 
 
 class Settings(FunctionSettings):

@@ -4,13 +4,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing_portal.directory import CognitoDirectory
-from billing_portal.dynamo_users import DynamoResetCodes, DynamoUserRecords
-from billing_portal.http import PortalResolver, handle
-from billing_portal.mailer import SesMailer
-from billing_portal.password_reset import PasswordReset
-from billing_portal.profile import UNSEEN_CHARACTERS
-from billing_portal.settings import FunctionSettings, settings_loader
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.ledger.profile import UNSEEN_CHARACTERS
+from billing_portal.notifications.ses import SesMailer
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.users.cognito import CognitoDirectory
+from billing_portal.users.dynamo import DynamoResetCodes, DynamoUserRecords
+from billing_portal.users.reset import PasswordReset
 
 
 class Settings(FunctionSettings):

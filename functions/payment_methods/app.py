@@ -5,17 +5,17 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from billing_portal.http import PortalResolver, handle
-from billing_portal.payment_methods import (
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.ledger.views import AutopayView
+from billing_portal.payments.methods import (
     AutopayChange,
     NewPaymentMethod,
     PaymentMethodList,
     PaymentMethodService,
     PaymentMethodView,
 )
-from billing_portal.payment_setup import PaymentSettings, payment_method_service
-from billing_portal.settings import settings_loader
-from billing_portal.views import AutopayView
+from billing_portal.payments.setup import PaymentSettings, payment_method_service
+from billing_portal.shared.settings import settings_loader
 
 
 class Settings(PaymentSettings):

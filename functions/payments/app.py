@@ -4,14 +4,14 @@ import json
 from functools import cache
 from typing import Any
 
-from billing_portal.http import PortalResolver, handle
-from billing_portal.idempotency import HEADER as IDEMPOTENCY_HEADER
-from billing_portal.idempotency import IdempotentOperation, idempotency_key
-from billing_portal.metrics import count, publishes_metrics
-from billing_portal.payment_setup import PaymentSettings, payment_service
-from billing_portal.payments import PaymentRequest, PaymentService, PaymentView
-from billing_portal.processor import CardDeclined
-from billing_portal.settings import settings_loader
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.payments.idempotency import HEADER as IDEMPOTENCY_HEADER
+from billing_portal.payments.idempotency import IdempotentOperation, idempotency_key
+from billing_portal.payments.processor import CardDeclined
+from billing_portal.payments.service import PaymentRequest, PaymentService, PaymentView
+from billing_portal.payments.setup import PaymentSettings, payment_service
+from billing_portal.shared.metrics import count, publishes_metrics
+from billing_portal.shared.settings import settings_loader
 
 
 class Settings(PaymentSettings):

@@ -10,19 +10,19 @@ from typing import Any
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pydantic import BaseModel
 
-from billing_portal import aws
-from billing_portal.dynamo_payments import DynamoPayments
-from billing_portal.http import PortalResolver, handle
-from billing_portal.metrics import count, publishes_metrics
-from billing_portal.payment_setup import PaymentSettings, payment_service
-from billing_portal.payment_store import PaymentStatus
-from billing_portal.processor import (
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.payments.dynamo import DynamoPayments
+from billing_portal.payments.ports import PaymentStatus
+from billing_portal.payments.processor import (
     CALLBACK_TOLERANCE_SECONDS,
     SIGNATURE_HEADER,
     CallbackReplayed,
     verify_callback,
 )
-from billing_portal.settings import settings_loader
+from billing_portal.payments.setup import PaymentSettings, payment_service
+from billing_portal.shared import aws
+from billing_portal.shared.metrics import count, publishes_metrics
+from billing_portal.shared.settings import settings_loader
 
 SECRET_CACHE_SECONDS = 300  # a rotated secret is picked up within five minutes
 

@@ -6,12 +6,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from billing_portal.directory import CognitoDirectory
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.errors import PortalError
-from billing_portal.mailer import SesMailer
-from billing_portal.settings import FunctionSettings, settings_loader
-from billing_portal.users import UserService
+from billing_portal.notifications.ses import SesMailer
+from billing_portal.shared.errors import PortalError
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.users.cognito import CognitoDirectory
+from billing_portal.users.dynamo import DynamoUserRecords
+from billing_portal.users.service import UserService
 
 
 class Settings(FunctionSettings):

@@ -4,12 +4,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from billing_portal.directory import CognitoDirectory
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.http import PortalResolver, handle
-from billing_portal.mailer import SesMailer
-from billing_portal.settings import FunctionSettings, settings_loader
-from billing_portal.users import NewUser, UserChanges, UserList, UserService, UserView
+from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.notifications.ses import SesMailer
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.users.cognito import CognitoDirectory
+from billing_portal.users.dynamo import DynamoUserRecords
+from billing_portal.users.service import NewUser, UserChanges, UserList, UserService, UserView
 
 
 class Settings(FunctionSettings):

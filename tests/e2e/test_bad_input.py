@@ -24,8 +24,8 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
-from billing_portal.http import MAX_JSON_DEPTH
-from billing_portal.payments import ZERO_PAYMENT
+from billing_portal.http.resolver import MAX_JSON_DEPTH
+from billing_portal.payments.service import ZERO_PAYMENT
 from localrun import template
 from localrun.gateway import MAX_BODY_BYTES
 

@@ -24,9 +24,9 @@ import boto3
 import pypdf
 import pytest
 
-from billing_portal import cdr
-from billing_portal.accounts import months_before
-from billing_portal.money import parse_amount
+from billing_portal.exports import cdr
+from billing_portal.ledger.reading import months_before
+from billing_portal.shared.money import parse_amount
 
 from .conftest import Api
 

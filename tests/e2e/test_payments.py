@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from billing_portal.ledger import PAYMENT_PENDING
-from billing_portal.money import format_cents, parse_amount
-from billing_portal.processor import DECLINED, SIGNATURE_HEADER, signature_header
+from billing_portal.ledger.model import PAYMENT_PENDING
+from billing_portal.payments.processor import DECLINED, SIGNATURE_HEADER, signature_header
+from billing_portal.shared.money import format_cents, parse_amount
 
 from .conftest import DEMO_USER, OTHER_USER, Answer, Api
 from .stored_data import settled, stored

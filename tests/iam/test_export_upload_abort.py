@@ -14,9 +14,10 @@ import pytest
 from botocore.exceptions import ResponseStreamingError
 from integration.support import Caller, account_doc, call, invoice_doc, portal_user, posted
 
-from billing_portal import cdr, exports, s3_streams
-from billing_portal.accounts import utc_today
-from billing_portal.cdr import BilledCall
+from billing_portal.exports import cdr, s3_streams
+from billing_portal.exports import service as exports
+from billing_portal.exports.cdr import BilledCall
+from billing_portal.ledger.reading import utc_today
 from localrun import functions
 from localrun.queues import sqs_event
 

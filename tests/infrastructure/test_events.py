@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from billing_portal import cdr
+from billing_portal.exports import cdr
 from localrun import functions, template
 from localrun.template import ROOT
 

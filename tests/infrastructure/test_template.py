@@ -8,9 +8,16 @@ from typing import Any
 
 import pytest
 
-from billing_portal.errors import BadRequest, Forbidden, NotFound, NotSignedIn, PayloadTooLarge, Throttled
-from billing_portal.http import EdgeSettings
-from billing_portal.settings import FunctionSettings
+from billing_portal.http.resolver import EdgeSettings
+from billing_portal.shared.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    NotSignedIn,
+    PayloadTooLarge,
+    Throttled,
+)
+from billing_portal.shared.settings import FunctionSettings
 from localrun import functions, gateway, template
 from localrun.template import ROOT
 

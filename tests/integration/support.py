@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from billing_portal.accounts import utc_today
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.store import PortalUser
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.ledger.reading import utc_today
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import events, functions, outbox, template
 from localrun.streams import StreamFeeder
 

@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 import pytest
 
-from billing_portal.accounts import months_before, utc_today
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.store import PortalUser
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.ledger.reading import months_before, utc_today
 from localrun.template import resources
 from localrun.tokens import install_in_moto
 

@@ -20,12 +20,13 @@ import boto3
 import pypdf
 import pytest
 
-from billing_portal import cdr, exports
-from billing_portal.accounts import months_before, utc_today
-from billing_portal.cdr import BilledCall
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.money import format_cents, parse_amount
-from billing_portal.store import PortalUser
+from billing_portal.exports import cdr
+from billing_portal.exports import service as exports
+from billing_portal.exports.cdr import BilledCall
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.ledger.reading import months_before, utc_today
+from billing_portal.shared.money import format_cents, parse_amount
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import functions, template
 from localrun.queues import QueuePollers, sqs_event
 
@@ -318,7 +319,7 @@ def test_the_worker_retries_an_unexpected_fault_and_gives_up_on_the_last_deliver
     def broken(*_: Any, **__: Any) -> Any:
         raise ConnectionResetError("the connection to S3 was reset")
 
-    monkeypatch.setattr("billing_portal.cdr_export.export_billed_file", broken)
+    monkeypatch.setattr("billing_portal.exports.writers.export_billed_file", broken)
     assert worker(event) == {"batchItemFailures": [{"itemIdentifier": message_id}]}
     assert call("GET", path, ANA).body["status"] == "pending", "SQS delivers it again"
 

@@ -25,14 +25,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from billing_portal import aws as aws_clients
-from billing_portal import cdr
-from billing_portal.accounts import AccountReader, HistoryQuery, months_before
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.errors import NotFound
-from billing_portal.ledger import HISTORICAL_CARD_CUTOFF
-from billing_portal.money import parse_amount
+from billing_portal.exports import cdr
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.model import HISTORICAL_CARD_CUTOFF
+from billing_portal.ledger.reading import AccountReader, HistoryQuery, months_before
+from billing_portal.shared import aws as aws_clients
+from billing_portal.shared.errors import NotFound
+from billing_portal.shared.money import parse_amount
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import demo, resources
 
 from .support import Caller, call

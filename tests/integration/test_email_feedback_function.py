@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from billing_portal.dynamo_notifications import DynamoSuppressionList
+from billing_portal.notifications.dynamo import DynamoSuppressionList
 from localrun import functions
 from localrun.template import ROOT
 

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from billing_portal import cdr
-from billing_portal.cdr import BilledCall
+from billing_portal.exports import cdr
+from billing_portal.exports.cdr import BilledCall
 
 from .support import (
     Caller,

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 import pypdf
 
-from billing_portal.accounts import HISTORY_MONTHS, months_before, utc_today
+from billing_portal.ledger.reading import HISTORY_MONTHS, months_before, utc_today
 
 from .support import (
     Caller,

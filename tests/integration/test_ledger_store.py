@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
 
-from billing_portal import ledger
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.errors import ConcurrentUpdate
-from billing_portal.ledger import Entry, EntryType, HistoryRow, PaymentMethod
-from billing_portal.posting import PostingPlan, post
-from billing_portal.store import Account, Address, DuplicateDocument, HistoryWindow
+from billing_portal.ledger import model as ledger
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.model import Entry, EntryType, HistoryRow, PaymentMethod
+from billing_portal.ledger.ports import Account, Address, DuplicateDocument, HistoryWindow
+from billing_portal.ledger.posting import PostingPlan, post
+from billing_portal.shared.errors import ConcurrentUpdate
 
 THREADS = 20
 PROMISES = 10  # enough to lose updates without the version condition; each extra thread costs a round

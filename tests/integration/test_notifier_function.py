@@ -12,10 +12,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from billing_portal import aws as aws_clients
-from billing_portal.dynamo_notifications import DynamoSuppressionList
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.store import PortalUser
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.notifications.dynamo import DynamoSuppressionList
+from billing_portal.shared import aws as aws_clients
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import outbox
 from localrun.streams import StreamFeeder
 from localrun.template import ROOT
@@ -45,8 +45,8 @@ def accounts(aws: dict[str, str]) -> Iterator[dict[str, str]]:
     posted(account_doc(ERABLE.account_id))
     posted(account_doc(OTHER.account_id, account_number="900800700", province="QC", postal_code="H3B 4W8"))
     for caller, owner, notified in ((ERABLE, ERABLE, True), (QUIET, ERABLE, False), (OTHER, OTHER, True)):
-        from billing_portal.dynamo_users import DynamoUserRecords
-        from billing_portal.store import PortalUser
+        from billing_portal.ledger.ports import PortalUser
+        from billing_portal.users.dynamo import DynamoUserRecords
 
         DynamoUserRecords(aws["PortalTable"]).claim(
             PortalUser(

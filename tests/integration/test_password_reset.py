@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from billing_portal.mailer import MailNotSent, SesMailer
-from billing_portal.password_reset import INVALID_CODE, MAX_ATTEMPTS
+from billing_portal.notifications.ses import MailNotSent, SesMailer
+from billing_portal.users.reset import INVALID_CODE, MAX_ATTEMPTS
 from localrun import events, functions, outbox
 
 from .support import Reply, account_doc, assert_error, call, posted

@@ -23,15 +23,15 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
 
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.errors import PortalError
-from billing_portal.idempotency import IdempotentOperation
-from billing_portal.money import format_cents, parse_amount
-from billing_portal.payment_setup import PaymentSettings, payment_service
-from billing_portal.payments import PaymentRequest
-from billing_portal.sandbox_processor import SandboxProcessor
-from billing_portal.settings import load_settings
-from billing_portal.store import PortalUser
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.payments.idempotency import IdempotentOperation
+from billing_portal.payments.sandbox import SandboxProcessor
+from billing_portal.payments.service import PaymentRequest
+from billing_portal.payments.setup import PaymentSettings, payment_service
+from billing_portal.shared.errors import PortalError
+from billing_portal.shared.money import format_cents, parse_amount
+from billing_portal.shared.settings import load_settings
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import demo_moto, functions
 
 from .support import Caller, account_doc, call, days_ago, emails_sent, invoice_doc, posted

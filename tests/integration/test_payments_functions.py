@@ -17,16 +17,16 @@ from typing import Any
 import boto3
 import pytest
 
-from billing_portal.cards import Card
-from billing_portal.dynamo_payments import DynamoPayments
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.ledger import PAYMENT_PENDING
-from billing_portal.money import format_cents, parse_amount
-from billing_portal.payment_store import AUTOPAY_METHOD_IN_USE, SavedMethod
-from billing_portal.payments import CARD_EXPIRED
-from billing_portal.processor import SIGNATURE_HEADER, ChargeStatus, signature_header
-from billing_portal.sandbox_processor import TEST_EXPIRY, SandboxProcessor
-from billing_portal.store import Address, PortalUser
+from billing_portal.ledger.model import PAYMENT_PENDING
+from billing_portal.ledger.ports import Address, PortalUser
+from billing_portal.payments.cards import Card
+from billing_portal.payments.dynamo import DynamoPayments
+from billing_portal.payments.ports import AUTOPAY_METHOD_IN_USE, SavedMethod
+from billing_portal.payments.processor import SIGNATURE_HEADER, ChargeStatus, signature_header
+from billing_portal.payments.sandbox import TEST_EXPIRY, SandboxProcessor
+from billing_portal.payments.service import CARD_EXPIRED
+from billing_portal.shared.money import format_cents, parse_amount
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import functions
 
 from .support import (

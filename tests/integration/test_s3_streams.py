@@ -7,7 +7,7 @@ import os
 import boto3
 import pytest
 
-from billing_portal.s3_streams import PART_SIZE, S3MultipartWriter, open_object
+from billing_portal.exports.s3_streams import PART_SIZE, S3MultipartWriter, open_object
 
 
 def _s3():  # type: ignore[no-untyped-def]

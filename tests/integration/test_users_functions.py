@@ -19,10 +19,10 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.botocore_stubber import BotocoreStubber
 
-from billing_portal.directory import CognitoDirectory
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.store import PortalUser
-from billing_portal.users import DELETED_MEANWHILE
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.users.cognito import CognitoDirectory
+from billing_portal.users.dynamo import DynamoUserRecords
+from billing_portal.users.service import DELETED_MEANWHILE
 from localrun import events, functions, outbox, template
 
 from .support import Caller, Reply, account_doc, assert_error, call, posted

@@ -1,4 +1,4 @@
-"""The billing engine's documents, as the unit tests send them to `billing_portal.ingest.ingest`."""
+"""The billing engine's documents, as the unit tests send them to `billing_portal.ledger.ingest.ingest`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from billing_portal.clock import Clock
-from billing_portal.ingest import IngestRequest, ingest
-from billing_portal.store import LedgerStore
+from billing_portal.ledger.ingest import IngestRequest, ingest
+from billing_portal.ledger.ports import LedgerStore
+from billing_portal.shared.clock import Clock
 
 from .fakes import FakeCdrFiles
 

@@ -12,25 +12,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from billing_portal.cards import Card
-from billing_portal.emails import Email
-from billing_portal.errors import ConcurrentUpdate, NotFound
-from billing_portal.ledger import EntryType, HistoryRow, Posting, invoice_status
-from billing_portal.mailer import MailNotSent
-from billing_portal.notice_log import Claim
-from billing_portal.notifications import Change
-from billing_portal.password_reset import MAX_ATTEMPTS, IssuedCode
-from billing_portal.payment_store import AUTOPAY_METHOD_IN_USE, AutopayMethodInUse, PaymentRecord, SavedMethod
-from billing_portal.processor import (
-    DECLINED,
-    BillingDetails,
-    CardDeclined,
-    Charge,
-    ChargeStatus,
-    InvalidCardToken,
-    SavedCard,
-)
-from billing_portal.store import (
+from billing_portal.ledger.model import EntryType, HistoryRow, Posting, invoice_status
+from billing_portal.ledger.ports import (
     Account,
     Address,
     DuplicateDocument,
@@ -39,7 +22,29 @@ from billing_portal.store import (
     UserSessions,
     row_sort_key,
 )
-from billing_portal.users import (
+from billing_portal.notifications.notice_log import Claim
+from billing_portal.notifications.service import Change
+from billing_portal.notifications.ses import MailNotSent
+from billing_portal.payments.cards import Card
+from billing_portal.payments.ports import (
+    AUTOPAY_METHOD_IN_USE,
+    AutopayMethodInUse,
+    PaymentRecord,
+    SavedMethod,
+)
+from billing_portal.payments.processor import (
+    DECLINED,
+    BillingDetails,
+    CardDeclined,
+    Charge,
+    ChargeStatus,
+    InvalidCardToken,
+    SavedCard,
+)
+from billing_portal.shared.errors import ConcurrentUpdate, NotFound
+from billing_portal.users.emails import Email
+from billing_portal.users.reset import MAX_ATTEMPTS, IssuedCode
+from billing_portal.users.service import (
     DELETED_MEANWHILE,
     USERNAME_TAKEN,
     DeletedMeanwhile,
@@ -89,7 +94,7 @@ class FakeStream:
 
 
 class FakeLedgerStore:
-    """`billing_portal.store.LedgerStore` in memory, for one process."""
+    """`billing_portal.ledger.ports.LedgerStore` in memory, for one process."""
 
     def __init__(self, stream: FakeStream | None = None) -> None:
         self.stream = stream
@@ -236,7 +241,7 @@ class FakeCdrFiles:
 
 
 class FakeUserRecords:
-    """`billing_portal.users.UserRecords` in memory, keeping the adapter's promises: a username is claimed
+    """`users.service.UserRecords` in memory, keeping the adapter's promises: a username is claimed
     once and for all (a deleted one stays taken), the claim and the user are written together, a release
     only undoes an active claim of the same account, a restore only a deleted one of the same account; a
     delete is decided only while the deleting user is still one of the account's. Also the edge's
@@ -414,7 +419,7 @@ class FakeDirectory:
 
 
 class FakeMailer:
-    """`billing_portal.mailer.Mailer`: keeps what it sends; `failing` makes every send raise, `refusals`
+    """`notifications.ses.Mailer`: keeps what it sends; `failing` makes every send raise, `refusals`
     makes the next sends raise one after the other, and `refuse_to` every send to those addresses."""
 
     def __init__(self) -> None:
@@ -441,7 +446,7 @@ class FakeMailer:
 
 
 class FakeResetCodes:
-    """`billing_portal.password_reset.ResetCodes`: one outstanding code per username; `consume` is a
+    """`billing_portal.users.reset.ResetCodes`: one outstanding code per username; `consume` is a
     compare-and-delete on the code that was read, refused once the attempts are used up."""
 
     def __init__(self) -> None:
@@ -475,7 +480,7 @@ class FakeResetCodes:
 
 
 class FakePaymentStore:
-    """`billing_portal.payment_store.PaymentStore` in memory, over a FakeLedgerStore: Auto Pay lives on the
+    """`billing_portal.payments.ports.PaymentStore` in memory, over a FakeLedgerStore: Auto Pay lives on the
     account as the adapter keeps it there (`{enabled, payment_method: {id, brand, last4, exp_month,
     exp_year}}`); a payment is started once (an existing record is answered, nothing written); a method
     that Auto Pay uses cannot be deleted; a callback delivery is accepted once."""
@@ -575,7 +580,7 @@ class ChargeCall:
 
 
 class FakeCardProcessor:
-    """`billing_portal.processor.CardProcessor` with scripted outcomes. Each token of FAKE_CARD_TOKENS (or
+    """`payments.processor.CardProcessor` with scripted outcomes. Each token of FAKE_CARD_TOKENS (or
     `tokens`) answers with its card's behaviour, and a saved card's reference with the behaviour of the
     token it was saved from; `script` overrides the outcome of the next charges, in order. As the port
     promises: saving a declining card raises CardDeclined, an unknown token InvalidCardToken; one
@@ -655,7 +660,7 @@ def throttled() -> MailNotSent:
 
 
 class FakeSentLog:
-    """`billing_portal.notice_log.SentLog` in memory: a claim is taken once, until released or lapsed."""
+    """`notifications.notice_log.SentLog` in memory: a claim is taken once, until released or lapsed."""
 
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], dict[str, Any]] = {}

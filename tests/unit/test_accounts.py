@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from billing_portal import views, views_details, views_history
-from billing_portal.accounts import AccountReader, HistoryQuery, months_before
-from billing_portal.errors import Gone, NotFound, ValidationFailed
-from billing_portal.ledger import EntryType, HistoryRow
-from billing_portal.money import format_cents
-from billing_portal.profile import ProfileUpdate
-from billing_portal.store import LedgerStore, PortalUser
+from billing_portal.ledger import views, views_details, views_history
+from billing_portal.ledger.model import EntryType, HistoryRow
+from billing_portal.ledger.ports import LedgerStore, PortalUser
+from billing_portal.ledger.profile import ProfileUpdate
+from billing_portal.ledger.reading import AccountReader, HistoryQuery, months_before
+from billing_portal.shared.errors import Gone, NotFound, ValidationFailed
+from billing_portal.shared.money import format_cents
 
 from . import documents
 from .documents import send

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from billing_portal.cards import card_data_in
+from billing_portal.payments.cards import card_data_in
 
 VISA = "4242 4242 4242 4242"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from billing_portal.cards import Card, card_data_in, contains_card_number, luhn_valid
+from billing_portal.payments.cards import Card, card_data_in, contains_card_number, luhn_valid
 
 VISA = "4242424242424242"
 

@@ -13,8 +13,8 @@ from xml.etree import ElementTree
 import pytest
 from pypdf import PdfReader
 
-from billing_portal.cdr import BilledCall, write_csv_gz
-from billing_portal.cdr_export import (
+from billing_portal.exports.cdr import BilledCall, write_csv_gz
+from billing_portal.exports.writers import (
     CONTENT_TYPES,
     EXTENSIONS,
     ExportFormat,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from billing_portal.email_feedback import (
+from billing_portal.notifications.feedback import (
     Feedback,
     MalformedNotification,
     bare_address,

@@ -11,11 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from billing_portal import exports
-from billing_portal.accounts import months_before
-from billing_portal.cdr_export import ExportHeader, ExportSummary
-from billing_portal.errors import Gone, NotFound
-from billing_portal.exports import (
+from billing_portal.exports import service as exports
+from billing_portal.exports.service import (
     BilledCallsMissing,
     ExportNotSaved,
     ExportRecord,
@@ -25,7 +22,10 @@ from billing_portal.exports import (
     ExportView,
     NoCallsToExport,
 )
-from billing_portal.store import PortalUser
+from billing_portal.exports.writers import ExportHeader, ExportSummary
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.ledger.reading import months_before
+from billing_portal.shared.errors import Gone, NotFound
 
 from . import documents
 from .fakes import FakeCdrFiles, FakeLedgerStore, FakeUserRecords

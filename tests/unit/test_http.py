@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from billing_portal.errors import Conflict, NotFound
-from billing_portal.http import MAX_JSON_DEPTH, PortalResolver, edge_settings, handle
-from billing_portal.store import UserSessions
+from billing_portal.http.resolver import MAX_JSON_DEPTH, PortalResolver, edge_settings, handle
+from billing_portal.ledger.ports import UserSessions
+from billing_portal.shared.errors import Conflict, NotFound
 from localrun.events import api_event
 from localrun.functions import LambdaContext
 

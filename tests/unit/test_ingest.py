@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from billing_portal import cdr
-from billing_portal.errors import NotFound, PortalError, ValidationFailed
+from billing_portal.exports import cdr
+from billing_portal.shared.errors import NotFound, PortalError, ValidationFailed
 
 from . import documents
 from .documents import parse, send

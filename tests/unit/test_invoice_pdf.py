@@ -11,11 +11,11 @@ from typing import Any
 import pypdf
 import pytest
 
-from billing_portal.accounts import HISTORY_MONTHS, months_before
-from billing_portal.errors import Gone, NotFound
-from billing_portal.invoice_documents import InvoicePdfService
-from billing_portal.invoice_pdf import dollars, draw_invoice
-from billing_portal.s3_documents import MAX_LINK_SECONDS
+from billing_portal.invoices.drawing import dollars, draw_invoice
+from billing_portal.invoices.s3 import MAX_LINK_SECONDS
+from billing_portal.invoices.service import InvoicePdfService
+from billing_portal.ledger.reading import HISTORY_MONTHS, months_before
+from billing_portal.shared.errors import Gone, NotFound
 
 from . import documents
 from .documents import send

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from billing_portal.accounts import AccountReader
-from billing_portal.money import format_cents, parse_amount
-from billing_portal.views_details import InvoiceDetails
+from billing_portal.ledger.reading import AccountReader
+from billing_portal.ledger.views_details import InvoiceDetails
+from billing_portal.shared.money import format_cents, parse_amount
 
 from . import documents
 from .fakes import FakeLedgerStore

@@ -6,9 +6,8 @@ from datetime import date
 
 import pytest
 
-from billing_portal import ledger
-from billing_portal.errors import Conflict
-from billing_portal.ledger import (
+from billing_portal.ledger import model as ledger
+from billing_portal.ledger.model import (
     ACCOUNT_CREDIT,
     Entry,
     EntryType,
@@ -17,6 +16,7 @@ from billing_portal.ledger import (
     invoice_status,
     payment_description,
 )
+from billing_portal.shared.errors import Conflict
 
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 

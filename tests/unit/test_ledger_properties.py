@@ -9,10 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_portal import ledger
-from billing_portal.errors import Conflict
-from billing_portal.ledger import Entry, EntryType, HistoryRow, LedgerState, RefundExceedsCredit, oldest_first
-from billing_portal.money import format_cents
+from billing_portal.ledger import model as ledger
+from billing_portal.ledger.model import (
+    Entry,
+    EntryType,
+    HistoryRow,
+    LedgerState,
+    RefundExceedsCredit,
+    oldest_first,
+)
+from billing_portal.shared.errors import Conflict
+from billing_portal.shared.money import format_cents
 
 from . import documents
 from .documents import send

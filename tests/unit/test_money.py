@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing_portal.money import format_cents, parse_amount, percent_of
+from billing_portal.shared.money import format_cents, parse_amount, percent_of
 
 
 @given(st.integers(min_value=-(10**14) + 1, max_value=10**14 - 1))

@@ -11,18 +11,18 @@ from typing import Any
 
 import pytest
 
-from billing_portal.cards import Card
-from billing_portal.emails import Email
-from billing_portal.mailer import MailNotSent
-from billing_portal.notifications import (
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.notifications.service import (
     Change,
     DeliveryIncomplete,
     NotificationService,
     notice_of,
 )
-from billing_portal.payment_store import PaymentRecord, PaymentStatus
-from billing_portal.store import PortalUser
-from billing_portal.users import NewUser, UserService
+from billing_portal.notifications.ses import MailNotSent
+from billing_portal.payments.cards import Card
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus
+from billing_portal.users.emails import Email
+from billing_portal.users.service import NewUser, UserService
 
 from . import documents
 from .fakes import (

@@ -7,18 +7,18 @@ import re
 
 import pytest
 
-from billing_portal.errors import ValidationFailed
-from billing_portal.http import session_is_current
-from billing_portal.mailer import MailNotSent
-from billing_portal.password_reset import (
+from billing_portal.http.resolver import session_is_current
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.notifications.ses import MailNotSent
+from billing_portal.shared.errors import ValidationFailed
+from billing_portal.users.reset import (
     CODE_MINUTES,
     INVALID_CODE,
     MAX_ATTEMPTS,
     RESEND_AFTER_SECONDS,
     PasswordReset,
 )
-from billing_portal.store import PortalUser
-from billing_portal.users import NewUser, UserService
+from billing_portal.users.service import NewUser, UserService
 
 from .fakes import FakeDirectory, FakeMailer, FakeResetCodes, FakeUserRecords
 

@@ -8,8 +8,8 @@ import string
 
 import pytest
 
-from billing_portal import passwords
-from billing_portal.errors import ValidationFailed
+from billing_portal.shared.errors import ValidationFailed
+from billing_portal.users import passwords
 
 USERNAME = "pat.lee@erable.example"
 GOOD = "Maple-Leaf-2026-Snow"

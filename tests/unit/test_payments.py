@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 
-from billing_portal.cards import Card
-from billing_portal.emails import Email
-from billing_portal.errors import NotFound, ValidationFailed
-from billing_portal.ledger import PAYMENT_PENDING, LastPayment, LedgerState, PaymentPending
-from billing_portal.money import format_cents
-from billing_portal.notifications import DeliveryIncomplete, NotificationService
-from billing_portal.payment_methods import (
+from billing_portal.ledger.model import PAYMENT_PENDING, LastPayment, LedgerState, PaymentPending
+from billing_portal.ledger.ports import Account, PortalUser
+from billing_portal.notifications.service import DeliveryIncomplete, NotificationService
+from billing_portal.payments.cards import Card
+from billing_portal.payments.methods import (
     MAX_SAVED_METHODS,
     AutopayChange,
     CardExpired,
@@ -25,8 +23,15 @@ from billing_portal.payment_methods import (
     PaymentMethodService,
     TooManyMethods,
 )
-from billing_portal.payment_store import PaymentRecord, PaymentStatus, SavedMethod
-from billing_portal.payments import (
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod
+from billing_portal.payments.processor import (
+    CallbackRefused,
+    CardDeclined,
+    ChargeStatus,
+    InvalidCardToken,
+    Settlement,
+)
+from billing_portal.payments.service import (
     CLAIM_LIFETIME,
     MAX_PAYMENT_CENTS,
     AutopayReport,
@@ -34,8 +39,9 @@ from billing_portal.payments import (
     PaymentService,
     PaymentView,
 )
-from billing_portal.processor import CallbackRefused, CardDeclined, ChargeStatus, InvalidCardToken, Settlement
-from billing_portal.store import Account, PortalUser
+from billing_portal.shared.errors import NotFound, ValidationFailed
+from billing_portal.shared.money import format_cents
+from billing_portal.users.emails import Email
 
 from . import documents
 from .fakes import (

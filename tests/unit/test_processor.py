@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from billing_portal.cards import Card
-from billing_portal.processor import (
+from billing_portal.payments.cards import Card
+from billing_portal.payments.processor import (
     CALLBACK_TOLERANCE_SECONDS,
     CallbackRefused,
     Charge,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from billing_portal.accounts import AccountReader
-from billing_portal.store import PortalUser
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.ledger.reading import AccountReader
 from localrun import functions
 from localrun.events import api_event
 

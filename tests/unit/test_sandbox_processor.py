@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from billing_portal.cards import Card, contains_card_number
-from billing_portal.errors import NotFound, ValidationFailed
-from billing_portal.processor import (
+from billing_portal.ledger.ports import Address
+from billing_portal.payments.cards import Card, contains_card_number
+from billing_portal.payments.processor import (
     BillingDetails,
     CardDeclined,
     Charge,
@@ -19,8 +19,8 @@ from billing_portal.processor import (
     InvalidCardToken,
     verify_callback,
 )
-from billing_portal.sandbox_processor import SandboxProcessor, tokenize
-from billing_portal.store import Address
+from billing_portal.payments.sandbox import SandboxProcessor, tokenize
+from billing_portal.shared.errors import NotFound, ValidationFailed
 
 TODAY = date(2026, 11, 2)
 BILLING = BillingDetails(

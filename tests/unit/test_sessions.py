@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from billing_portal.http import PortalResolver, edge_settings, handle, session_is_current
-from billing_portal.store import PortalUser, UserSessions
+from billing_portal.http.resolver import PortalResolver, edge_settings, handle, session_is_current
+from billing_portal.ledger.ports import PortalUser, UserSessions
 from localrun.events import api_event
 from localrun.functions import LambdaContext
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing_portal.taxes import PROVINCES, compute_taxes
+from billing_portal.ledger.taxes import PROVINCES, compute_taxes
 
 from . import documents
 from .documents import send

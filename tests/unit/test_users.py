@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from billing_portal import passwords, profile
-from billing_portal.errors import Forbidden, NotFound
-from billing_portal.mailer import MailNotSent
-from billing_portal.users import (
+from billing_portal.ledger import profile
+from billing_portal.notifications.ses import MailNotSent
+from billing_portal.shared.errors import Forbidden, NotFound
+from billing_portal.users import passwords
+from billing_portal.users.service import (
     CANNOT_DELETE_SELF,
     USERNAME_TAKEN,
     DeletedMeanwhile,

@@ -1,4 +1,4 @@
-"""AWS adapters of CDR exports besides their records (billing_portal.dynamo_exports): the export engine
+"""AWS adapters of CDR exports besides their records (billing_portal.exports.dynamo): the export engine
 between the CDR bucket and the documents bucket, streamed both ways, and the queue to the worker."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws, s3_streams
-from billing_portal.exports import BilledCallsMissing, ExportNotSaved, ExportWriter
+from billing_portal.exports import s3_streams
+from billing_portal.exports.service import BilledCallsMissing, ExportNotSaved, ExportWriter
+from billing_portal.shared import aws
 
 if TYPE_CHECKING:
-    from billing_portal.cdr_export import ExportHeader, ExportSummary
+    from billing_portal.exports.writers import ExportHeader, ExportSummary
 
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 # Errors S3 answers for a fault of its own or a burst of requests: worth a retry (by the queue).
@@ -32,7 +33,7 @@ def _refused(error: ClientError) -> bool:
 
 def s3_export_writer(cdr_bucket: str, documents_bucket: str) -> ExportWriter:
     def write(cdr_key: str, export_key: str, fmt: str, header: ExportHeader) -> ExportSummary:
-        from billing_portal.cdr_export import CONTENT_TYPES, ExportFormat, export_billed_file
+        from billing_portal.exports.writers import CONTENT_TYPES, ExportFormat, export_billed_file
 
         chosen = ExportFormat(fmt)
         try:

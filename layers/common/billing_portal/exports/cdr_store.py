@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
+from billing_portal.shared import aws
 
 
 class S3CdrFiles:

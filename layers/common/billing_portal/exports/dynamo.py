@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from billing_portal import aws
-from billing_portal.dynamo import account_key, from_item, to_item
-from billing_portal.exports import ExportRecord, ExportStatus
+from billing_portal.exports.service import ExportRecord, ExportStatus
+from billing_portal.ledger.dynamo import account_key, from_item, to_item
+from billing_portal.shared import aws
 
 _FIELDS = tuple(ExportRecord.__dataclass_fields__)
 

@@ -7,7 +7,7 @@ import io
 from types import TracebackType
 from typing import IO, Any, cast
 
-from billing_portal import aws
+from billing_portal.shared import aws
 
 PART_SIZE = 8 * 1024 * 1024  # S3 wants at least 5 MiB a part, except the last
 

@@ -4,7 +4,7 @@ invoices of the last 6 months, with call times in the requesting user's time zon
 A small export is made within the request (201, with its link); a larger one is recorded as pending and
 queued for the worker (202), and polling gives its status and, when it is ready, a fresh link. Exported
 files expire from S3 by a lifecycle rule, their records by TTL a little later; an expired export is simply
-requested again. The engine (billing_portal.cdr_export) is imported only when an export is made, so that
+requested again. The engine (billing_portal.exports.writers) is imported only when an export is made, so that
 answering a poll stays light.
 """
 
@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing_portal.accounts import BILLING_TEAM, months_before
-from billing_portal.errors import Conflict, Gone, NotFound
-from billing_portal.ledger import DOCUMENT_ID, EntryType
-from billing_portal.s3_documents import MAX_LINK_SECONDS, safe_filename
-from billing_portal.store import Account, LedgerStore, PortalUser
+from billing_portal.invoices.s3 import MAX_LINK_SECONDS, safe_filename
+from billing_portal.ledger.model import DOCUMENT_ID, EntryType
+from billing_portal.ledger.ports import Account, LedgerStore, PortalUser
+from billing_portal.ledger.reading import BILLING_TEAM, months_before
+from billing_portal.shared.errors import Conflict, Gone, NotFound
 
 if TYPE_CHECKING:
-    from billing_portal.cdr_export import ExportHeader, ExportSummary
+    from billing_portal.exports.writers import ExportHeader, ExportSummary
 
 logger = Logger(child=True)
 
@@ -126,7 +126,7 @@ class UserProfiles(Protocol):
 
 
 class DownloadFiles(Protocol):
-    """The documents bucket (billing_portal.s3_documents.S3Documents)."""
+    """The documents bucket (billing_portal.invoices.s3.S3Documents)."""
 
     def exists(self, key: str) -> bool: ...
 
@@ -167,7 +167,7 @@ def new_export_id() -> str:
 
 
 def content_type(fmt: str) -> str:
-    from billing_portal.cdr_export import CONTENT_TYPES, ExportFormat
+    from billing_portal.exports.writers import CONTENT_TYPES, ExportFormat
 
     return CONTENT_TYPES[ExportFormat(fmt)]
 
@@ -320,7 +320,7 @@ class ExportService:
     # -- making one ------------------------------------------------------------------------------------
 
     def _make(self, record: ExportRecord, invoice: dict[str, Any], account: Account) -> ExportRecord:
-        from billing_portal.cdr_export import ExportHeader
+        from billing_portal.exports.writers import ExportHeader
 
         header = ExportHeader(
             account_name=account.name,

@@ -1,7 +1,7 @@
 """Billed CDR exports: an invoice's billed call file turned into the CSV, Excel or PDF a customer downloads.
 
-The source is read as a stream (the gzip CSV of billing_portal/cdr.py, straight from S3) and the export is
-written as a stream, in memory bounded whatever the number of calls. Call start times are shown in the
+The source is read as a stream (the gzip CSV of exports/cdr.py, straight from S3) and the export is written
+as a stream, in memory bounded whatever the number of calls. Call start times are shown in the
 requesting user's time zone; the totals add up the billed charges, so they match the invoice's usage lines
 to the cent.
 
@@ -27,8 +27,8 @@ from itertools import islice
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from billing_portal import cdr
-from billing_portal.streaming_pdf import BOLD, PageContent, StreamingPdfWriter, WritableTarget, escape
+from billing_portal.exports import cdr
+from billing_portal.exports.streaming_pdf import BOLD, PageContent, StreamingPdfWriter, WritableTarget, escape
 
 
 class ExportFormat(StrEnum):

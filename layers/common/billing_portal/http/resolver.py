@@ -24,7 +24,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
-from billing_portal.errors import (
+from billing_portal.ledger.ports import UserSessions
+from billing_portal.shared.errors import (
     BadRequest,
     FieldProblem,
     NotFound,
@@ -33,8 +34,7 @@ from billing_portal.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from billing_portal.settings import FunctionSettings, settings_loader
-from billing_portal.store import UserSessions
+from billing_portal.shared.settings import FunctionSettings, settings_loader
 
 logger = Logger()
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -103,7 +103,7 @@ session_settings = settings_loader(SessionSettings)
 
 def table_session_records() -> SessionRecords:
     # Imported here: only the functions with signed-in routes read the user records.
-    from billing_portal.dynamo_users import DynamoUserRecords
+    from billing_portal.users.dynamo import DynamoUserRecords
 
     return DynamoUserRecords(session_settings().table_name)
 

@@ -31,9 +31,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from billing_portal.ledger import ACCOUNT_CREDIT
-from billing_portal.money import format_cents
-from billing_portal.store import Account, Address
+from billing_portal.ledger.model import ACCOUNT_CREDIT
+from billing_portal.ledger.ports import Account, Address
+from billing_portal.shared.money import format_cents
 
 PROVIDER = "net2phone Canada"
 BILLING_EMAIL = "billing@net2phone.ca"

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
+from billing_portal.shared import aws
 
 MAX_LINK_SECONDS = 300  # a download link is good for five minutes at most
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from billing_portal.accounts import BILLING_TEAM, HISTORY_MONTHS, months_before, utc_today
-from billing_portal.errors import Gone, NotFound
-from billing_portal.ledger import DOCUMENT_ID, EntryType
-from billing_portal.s3_documents import MAX_LINK_SECONDS, safe_filename
-from billing_portal.store import LedgerStore
+from billing_portal.invoices.s3 import MAX_LINK_SECONDS, safe_filename
+from billing_portal.ledger.model import DOCUMENT_ID, EntryType
+from billing_portal.ledger.ports import LedgerStore
+from billing_portal.ledger.reading import BILLING_TEAM, HISTORY_MONTHS, months_before, utc_today
+from billing_portal.shared.errors import Gone, NotFound
 
 PDF_CONTENT_TYPE = "application/pdf"
 _INVOICE_ID = re.compile(DOCUMENT_ID[EntryType.INVOICE])
@@ -34,7 +34,7 @@ class InvoicePdfLink(BaseModel):
 
 
 class DocumentStore(Protocol):
-    """Where customers' downloads are kept (billing_portal.s3_documents.S3Documents)."""
+    """Where customers' downloads are kept (billing_portal.invoices.s3.S3Documents)."""
 
     def exists(self, key: str) -> bool: ...
 
@@ -109,7 +109,7 @@ class InvoicePdfService:
         return InvoicePdfLink(url=url, expires_at=expires_at.isoformat(), filename=filename)
 
     def _draw(self, account_id: str, invoice: dict[str, Any]) -> bytes:
-        from billing_portal.invoice_pdf import draw_invoice  # reportlab: only when a PDF is drawn
+        from billing_portal.invoices.drawing import draw_invoice  # reportlab: only when a PDF is drawn
 
         account = self.store.get_account(account_id)
         if account is None:

@@ -17,9 +17,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
-from billing_portal.errors import ConcurrentUpdate
-from billing_portal.ledger import (
+from billing_portal.ledger.model import (
     EntryType,
     HistoryRow,
     LastPayment,
@@ -29,7 +27,7 @@ from billing_portal.ledger import (
     Posting,
     invoice_status,
 )
-from billing_portal.store import (
+from billing_portal.ledger.ports import (
     Account,
     Address,
     DuplicateDocument,
@@ -38,6 +36,8 @@ from billing_portal.store import (
     UserSessions,
     row_sort_key,
 )
+from billing_portal.shared import aws
+from billing_portal.shared.errors import ConcurrentUpdate
 
 TYPE_INDEX = "GSI1"
 _MAX_TRANSACTION_ITEMS = 100
@@ -191,7 +191,7 @@ class DynamoLedgerStore:
     ) -> tuple[Account | None, UserSessions | None]:
         """The account and what the user's record says of their sessions, in one request (the dashboard's
         one read), strongly consistent like the edge's own read of the user."""
-        from billing_portal.dynamo_users import user_key, user_sessions
+        from billing_portal.users.dynamo import user_key, user_sessions
 
         account_key_item = to_item({"PK": account_key(account_id), "SK": "ACCOUNT"})
         keys = [account_key_item, user_key(account_id, username)]

@@ -12,16 +12,17 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from billing_portal import cdr, ledger
-from billing_portal.clock import Clock, local_date, utc_now
-from billing_portal.errors import NotFound, ValidationFailed
-from billing_portal.ledger import DOCUMENT_ID, Entry, EntryType, PaymentMethod
-from billing_portal.money import parse_amount
-from billing_portal.posting import PostingPlan, allocations_of, post
-from billing_portal.profile import AddressModel, validate_contacts, validate_time_zone
-from billing_portal.store import Account, Address, LedgerStore
-from billing_portal.taxes import compute_taxes
-from billing_portal.users import NewUser, UsernameTaken, UserService
+from billing_portal.exports import cdr
+from billing_portal.ledger import model as ledger
+from billing_portal.ledger.model import DOCUMENT_ID, Entry, EntryType, PaymentMethod
+from billing_portal.ledger.ports import Account, Address, LedgerStore
+from billing_portal.ledger.posting import PostingPlan, allocations_of, post
+from billing_portal.ledger.profile import AddressModel, validate_contacts, validate_time_zone
+from billing_portal.ledger.taxes import compute_taxes
+from billing_portal.shared.clock import Clock, local_date, utc_now
+from billing_portal.shared.errors import NotFound, ValidationFailed
+from billing_portal.shared.money import parse_amount
+from billing_portal.users.service import NewUser, UsernameTaken, UserService
 
 ACCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 # A document may be dated up to a day past the account's today: the billing engine's clock and the

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
-from billing_portal.errors import Conflict
+from billing_portal.shared.errors import Conflict
 
 # Card payments taken before the portal's processor went live show as historical (help-centre article).
 HISTORICAL_CARD_CUTOFF = date(2025, 7, 1)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from billing_portal.ledger import EntryType, HistoryRow, LedgerState, Posting
+from billing_portal.ledger.model import EntryType, HistoryRow, LedgerState, Posting
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from billing_portal.errors import ConcurrentUpdate, NotFound
-from billing_portal.ledger import Posting
-from billing_portal.store import Account, DuplicateDocument, LedgerStore
+from billing_portal.ledger.model import Posting
+from billing_portal.ledger.ports import Account, DuplicateDocument, LedgerStore
+from billing_portal.shared.errors import ConcurrentUpdate, NotFound
 
 PostingPlan = Callable[[Account], tuple[Posting, list[dict[str, Any]]]]
 

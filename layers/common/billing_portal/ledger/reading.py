@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from billing_portal import views
-from billing_portal.errors import Gone, NotFound, ValidationFailed
-from billing_portal.ledger import ANY_DOCUMENT_ID, EntryType, LedgerState, oldest_first
-from billing_portal.store import HistoryWindow, LedgerStore, UserSessions, row_sort_key
+from billing_portal.ledger import views
+from billing_portal.ledger.model import ANY_DOCUMENT_ID, EntryType, LedgerState, oldest_first
+from billing_portal.ledger.ports import HistoryWindow, LedgerStore, UserSessions, row_sort_key
+from billing_portal.shared.errors import Gone, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
-    from billing_portal.profile import ProfileUpdate
-    from billing_portal.views_details import TransactionDetailsResponse
-    from billing_portal.views_history import HistoryPage
+    from billing_portal.ledger.profile import ProfileUpdate
+    from billing_portal.ledger.views_details import TransactionDetailsResponse
+    from billing_portal.ledger.views_history import HistoryPage
 
 HISTORY_MONTHS = 24
 BILLING_TEAM = "the billing team at billing@net2phone.ca or 1-877-498-3772 (option 4)"
@@ -179,7 +179,7 @@ class AccountReader:
 
     def history(self, account_id: str, query: HistoryQuery) -> HistoryPage:
         # Imported here: only the history function answers with these models (see views).
-        from billing_portal.views_history import HistoryPage, history_item
+        from billing_portal.ledger.views_history import HistoryPage, history_item
 
         today = self.today()
         earliest = months_before(today, HISTORY_MONTHS)
@@ -214,7 +214,7 @@ class AccountReader:
         return HistoryPage(items=[history_item(row, pdf_since) for row in page], next_cursor=next_cursor)
 
     def details(self, account_id: str, transaction_id: str) -> TransactionDetailsResponse:
-        from billing_portal.views_details import transaction_details
+        from billing_portal.ledger.views_details import transaction_details
 
         if not ANY_DOCUMENT_ID.fullmatch(transaction_id):
             raise NotFound(f"Transaction {transaction_id} was not found.")

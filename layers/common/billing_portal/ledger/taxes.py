@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing_portal.money import percent_of
+from billing_portal.shared.money import percent_of
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from billing_portal.money import format_cents
-from billing_portal.store import Account
+from billing_portal.ledger.ports import Account
+from billing_portal.shared.money import format_cents
 
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["123.45"])]
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, RootModel
 
-from billing_portal.money import format_cents
-from billing_portal.views import Money
+from billing_portal.ledger.views import Money
+from billing_portal.shared.money import format_cents
 
 # The document's own date, when it arrived after a later posting and was recorded on that posting's date
 # (`date`), so that the history stays in date order.

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from billing_portal.ledger import HistoryRow
-from billing_portal.money import format_cents
-from billing_portal.views import Money, money_or_none
+from billing_portal.ledger.model import HistoryRow
+from billing_portal.ledger.views import Money, money_or_none
+from billing_portal.shared.money import format_cents
 
 
 class HistoryItem(BaseModel):

@@ -13,10 +13,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
-from billing_portal.dynamo import from_item, to_item
-from billing_portal.notice_log import Claim
-from billing_portal.notifications import Change
+from billing_portal.ledger.dynamo import from_item, to_item
+from billing_portal.notifications.notice_log import Claim
+from billing_portal.notifications.service import Change
+from billing_portal.shared import aws
 
 # Far longer than a stream record can be retried (24 hours): a redelivery always finds the record.
 SENT_RECORD_DAYS = 35

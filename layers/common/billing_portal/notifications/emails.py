@@ -9,7 +9,7 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from billing_portal.emails import PORTAL_NAME, Email, html_document
+from billing_portal.users.emails import PORTAL_NAME, Email, html_document
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from billing_portal.notice_log import SuppressionList
+from billing_portal.notifications.notice_log import SuppressionList
 
 PERMANENT = "Permanent"
 

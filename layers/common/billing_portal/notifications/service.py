@@ -26,15 +26,15 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from billing_portal import notification_emails as compose
-from billing_portal.cards import Card
-from billing_portal.emails import Email
-from billing_portal.mailer import Mailer, MailNotSent
-from billing_portal.notice_log import Claim, SentLog, SuppressionList
-from billing_portal.notification_emails import AccountLine, Recipient
-from billing_portal.payment_methods import UserLister
-from billing_portal.payment_store import PaymentStatus, PaymentStore
-from billing_portal.store import Account, LedgerStore, PortalUser
+from billing_portal.ledger.ports import Account, LedgerStore, PortalUser
+from billing_portal.notifications import emails as compose
+from billing_portal.notifications.emails import AccountLine, Recipient
+from billing_portal.notifications.notice_log import Claim, SentLog, SuppressionList
+from billing_portal.notifications.ses import Mailer, MailNotSent
+from billing_portal.payments.cards import Card
+from billing_portal.payments.methods import UserLister
+from billing_portal.payments.ports import PaymentStatus, PaymentStore
+from billing_portal.users.emails import Email
 
 logger = Logger(child=True)
 

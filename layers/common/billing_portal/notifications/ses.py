@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
-from billing_portal.emails import Email
+from billing_portal.shared import aws
+from billing_portal.users.emails import Email
 
 # SES error codes that say "not now" rather than "never": sending again later can succeed.
 _PASSING_ERRORS = frozenset(

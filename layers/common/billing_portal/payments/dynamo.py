@@ -16,17 +16,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
-from billing_portal.cards import Card
-from billing_portal.dynamo import TYPE_INDEX, account_key, from_item, to_item
-from billing_portal.payment_store import (
+from billing_portal.ledger.dynamo import TYPE_INDEX, account_key, from_item, to_item
+from billing_portal.ledger.ports import Address
+from billing_portal.payments.cards import Card
+from billing_portal.payments.ports import (
     AUTOPAY_METHOD_IN_USE,
     AutopayMethodInUse,
     PaymentRecord,
     PaymentStatus,
     SavedMethod,
 )
-from billing_portal.store import Address
+from billing_portal.shared import aws
 
 AUTOPAY_INDEX_KEY = "AUTOPAY"
 _METHOD_FIELDS = ("id", "account_id", "reference", "billing_email", "created_at")

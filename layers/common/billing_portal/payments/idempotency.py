@@ -23,8 +23,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from billing_portal import aws
-from billing_portal.errors import BadRequest, Conflict, ValidationFailed
+from billing_portal.shared import aws
+from billing_portal.shared.errors import BadRequest, Conflict, ValidationFailed
 
 HEADER = "Idempotency-Key"
 REMEMBERED_SECONDS = 24 * 60 * 60

@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from billing_portal.cards import CARD_DATA_REFUSED, Card, card_data_in
-from billing_portal.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from billing_portal.payment_store import PaymentStore, SavedMethod
-from billing_portal.processor import BillingDetails, CardProcessor, SavedCard
-from billing_portal.profile import AddressModel, validate_email
-from billing_portal.store import Account, Address, LedgerStore, PortalUser
-from billing_portal.views import Address as AddressView
-from billing_portal.views import AutopayView, CardView, autopay_view
+from billing_portal.ledger.ports import Account, Address, LedgerStore, PortalUser
+from billing_portal.ledger.profile import AddressModel, validate_email
+from billing_portal.ledger.views import Address as AddressView
+from billing_portal.ledger.views import AutopayView, CardView, autopay_view
+from billing_portal.payments.cards import CARD_DATA_REFUSED, Card, card_data_in
+from billing_portal.payments.ports import PaymentStore, SavedMethod
+from billing_portal.payments.processor import BillingDetails, CardProcessor, SavedCard
+from billing_portal.shared.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 
 MAX_SAVED_METHODS = 10
 METHOD_ID = re.compile(r"pm_[0-9a-f]{20}")

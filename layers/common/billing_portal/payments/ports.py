@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from billing_portal.cards import Card
-from billing_portal.errors import Conflict
-from billing_portal.store import Address
+from billing_portal.ledger.ports import Address
+from billing_portal.payments.cards import Card
+from billing_portal.shared.errors import Conflict
 
 AUTOPAY_METHOD_IN_USE = (
     "This payment method is used for Auto Pay. Turn Auto Pay off or choose another Auto Pay method first."

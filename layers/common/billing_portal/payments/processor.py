@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from billing_portal.cards import Card
-from billing_portal.errors import BadRequest, Conflict, PortalError, ValidationFailed
-from billing_portal.store import Address
+from billing_portal.ledger.ports import Address
+from billing_portal.payments.cards import Card
+from billing_portal.shared.errors import BadRequest, Conflict, PortalError, ValidationFailed
 
 SIGNATURE_HEADER = "Processor-Signature"
 CALLBACK_TOLERANCE_SECONDS = 300

@@ -28,11 +28,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
-from billing_portal.cards import Card, luhn_valid
-from billing_portal.dynamo import from_item, to_item
-from billing_portal.errors import NotFound, ValidationFailed
-from billing_portal.processor import (
+from billing_portal.ledger.dynamo import from_item, to_item
+from billing_portal.payments.cards import Card, luhn_valid
+from billing_portal.payments.processor import (
     DECLINED,
     BillingDetails,
     CardDeclined,
@@ -43,6 +41,8 @@ from billing_portal.processor import (
     callback_body,
     signature_header,
 )
+from billing_portal.shared import aws
+from billing_portal.shared.errors import NotFound, ValidationFailed
 
 TEST_EXPIRY = (12, 2034)
 TEST_TOKENS: dict[str, tuple[str, str, ChargeStatus]] = {

@@ -28,11 +28,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
-from billing_portal import ledger
-from billing_portal.errors import Conflict, NotFound, PortalError, ValidationFailed
-from billing_portal.ledger import Entry, EntryType, PaymentClaim, PaymentMethod, PaymentPending
-from billing_portal.money import format_cents, parse_amount
-from billing_portal.payment_methods import (
+from billing_portal.ledger import model as ledger
+from billing_portal.ledger.model import Entry, EntryType, PaymentClaim, PaymentMethod, PaymentPending
+from billing_portal.ledger.ports import Account, LedgerStore
+from billing_portal.ledger.posting import allocations_of, post
+from billing_portal.ledger.views import Money
+from billing_portal.payments.methods import (
     MAX_SAVED_METHODS,
     METHOD_ID,
     METHOD_NOT_FOUND,
@@ -45,9 +46,8 @@ from billing_portal.payment_methods import (
     local_date,
     refuse_expired,
 )
-from billing_portal.payment_store import PaymentRecord, PaymentStatus, PaymentStore, SavedMethod
-from billing_portal.posting import allocations_of, post
-from billing_portal.processor import (
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus, PaymentStore, SavedMethod
+from billing_portal.payments.processor import (
     DECLINED,
     BillingDetails,
     CallbackRefused,
@@ -57,8 +57,8 @@ from billing_portal.processor import (
     ChargeStatus,
     Settlement,
 )
-from billing_portal.store import Account, LedgerStore
-from billing_portal.views import Money
+from billing_portal.shared.errors import Conflict, NotFound, PortalError, ValidationFailed
+from billing_portal.shared.money import format_cents, parse_amount
 
 logger = Logger(child=True)
 

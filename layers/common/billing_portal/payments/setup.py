@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from billing_portal.dynamo import DynamoLedgerStore
-from billing_portal.dynamo_payments import DynamoPayments
-from billing_portal.dynamo_users import DynamoUserRecords
-from billing_portal.payment_methods import PaymentMethodService
-from billing_portal.payments import PaymentService
-from billing_portal.processor import CardProcessor
-from billing_portal.settings import FunctionSettings
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.payments.dynamo import DynamoPayments
+from billing_portal.payments.methods import PaymentMethodService
+from billing_portal.payments.processor import CardProcessor
+from billing_portal.payments.service import PaymentService
+from billing_portal.shared.settings import FunctionSettings
+from billing_portal.users.dynamo import DynamoUserRecords
 
 
 class PaymentSettings(FunctionSettings):
@@ -21,7 +21,7 @@ class PaymentSettings(FunctionSettings):
 
 
 def card_processor(settings: PaymentSettings) -> CardProcessor:
-    from billing_portal.sandbox_processor import SandboxProcessor
+    from billing_portal.payments.sandbox import SandboxProcessor
 
     return SandboxProcessor(settings.table_name)
 

@@ -1,5 +1,5 @@
 """Typed errors of the portal. Each carries its HTTP status; they are mapped to responses in one place
-(`billing_portal.http`), never by matching message text."""
+(`billing_portal.http.resolver`), never by matching message text."""
 
 from __future__ import annotations
 

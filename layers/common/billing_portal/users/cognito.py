@@ -6,9 +6,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
-from billing_portal.errors import FieldProblem, ValidationFailed
-from billing_portal.users import USERNAME_TAKEN, UsernameTaken
+from billing_portal.shared import aws
+from billing_portal.shared.errors import FieldProblem, ValidationFailed
+from billing_portal.users.service import USERNAME_TAKEN, UsernameTaken
 
 
 class CognitoDirectory:

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal import aws
-from billing_portal.dynamo import account_key, from_item, set_existing, to_item
-from billing_portal.store import PortalUser, UserSessions
+from billing_portal.ledger.dynamo import account_key, from_item, set_existing, to_item
+from billing_portal.ledger.ports import PortalUser, UserSessions
+from billing_portal.shared import aws
 
 if TYPE_CHECKING:
     # Imported where used at run time: the payment functions list users, and need not build the Manage
     # Users and password reset request models to do it (pydantic models cost cold-start time).
-    from billing_portal.password_reset import IssuedCode
-    from billing_portal.users import UsernameClaim
+    from billing_portal.users.reset import IssuedCode
+    from billing_portal.users.service import UsernameClaim
 
 _USER_FIELDS = tuple(PortalUser.__dataclass_fields__)
 # A transaction cancelled because another one touched the same items at that moment is tried again.
@@ -142,7 +142,7 @@ class DynamoUserRecords:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "TransactionCanceledException":
-                from billing_portal.users import USERNAME_TAKEN, UsernameTaken
+                from billing_portal.users.service import USERNAME_TAKEN, UsernameTaken
 
                 raise UsernameTaken(USERNAME_TAKEN) from None
             raise
@@ -173,8 +173,13 @@ class DynamoUserRecords:
     def withdraw(self, user: PortalUser, by: str, at: str) -> None:
         """Decide the delete of `user` by the account's user `by`: written only while `by` is still one of
         the account's users (DeletedMeanwhile otherwise) and `user` still exists (NotFound)."""
-        from billing_portal.errors import NotFound
-        from billing_portal.users import DELETED_MEANWHILE, TRIED_TOGETHER, DeletedMeanwhile, TriedTogether
+        from billing_portal.shared.errors import NotFound
+        from billing_portal.users.service import (
+            DELETED_MEANWHILE,
+            TRIED_TOGETHER,
+            DeletedMeanwhile,
+            TriedTogether,
+        )
 
         items = [
             {
@@ -212,8 +217,8 @@ class DynamoUserRecords:
         )
 
     def tombstone(self, user: PortalUser, deleted_at: str) -> None:
-        from billing_portal.errors import NotFound
-        from billing_portal.users import TRIED_TOGETHER, TriedTogether
+        from billing_portal.shared.errors import NotFound
+        from billing_portal.users.service import TRIED_TOGETHER, TriedTogether
 
         items = [
             {
@@ -303,7 +308,7 @@ class DynamoUserRecords:
         if not found:
             return None
         data = from_item(found)
-        from billing_portal.users import UsernameClaim
+        from billing_portal.users.service import UsernameClaim
 
         return UsernameClaim(
             username=data["username"],
@@ -333,7 +338,7 @@ class DynamoResetCodes:
         if not found:
             return None
         data = from_item(found)
-        from billing_portal.password_reset import IssuedCode
+        from billing_portal.users.reset import IssuedCode
 
         return IssuedCode(
             data["digest"], data["salt"], data["issued_at"], data["expires_at"], data["attempts"]
@@ -357,7 +362,7 @@ class DynamoResetCodes:
                 raise
 
     def consume(self, username: str, code: IssuedCode) -> bool:
-        from billing_portal.password_reset import MAX_ATTEMPTS
+        from billing_portal.users.reset import MAX_ATTEMPTS
 
         try:
             self._db.delete_item(

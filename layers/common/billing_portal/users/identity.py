@@ -11,8 +11,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from billing_portal import aws
-from billing_portal.errors import FieldProblem, NotSignedIn, Throttled, ValidationFailed
+from billing_portal.shared import aws
+from billing_portal.shared.errors import FieldProblem, NotSignedIn, Throttled, ValidationFailed
 
 WRONG_CREDENTIALS = "The username or password is incorrect."
 SESSION_EXPIRED = "Your session has expired. Sign in again."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from billing_portal.errors import FieldProblem, ValidationFailed
+from billing_portal.shared.errors import FieldProblem, ValidationFailed
 
 MIN_LENGTH = 15
 MIN_DIGITS = 2

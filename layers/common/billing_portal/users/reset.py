@@ -23,10 +23,10 @@ from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
-from billing_portal import emails, passwords
-from billing_portal.errors import ValidationFailed
-from billing_portal.mailer import Mailer, MailNotSent
-from billing_portal.users import (
+from billing_portal.notifications.ses import Mailer, MailNotSent
+from billing_portal.shared.errors import ValidationFailed
+from billing_portal.users import emails, passwords
+from billing_portal.users.service import (
     TEMPORARY_PASSWORD_DAYS,
     UserRecords,
     normalize_username,

@@ -23,11 +23,11 @@ from pydantic import (
     model_validator,
 )
 
-from billing_portal import emails, passwords
-from billing_portal.errors import Conflict, Forbidden, NotFound, PortalError
-from billing_portal.mailer import Mailer, MailNotSent
-from billing_portal.profile import UNSEEN_CHARACTERS, validate_email, validate_time_zone
-from billing_portal.store import PortalUser
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.ledger.profile import UNSEEN_CHARACTERS, validate_email, validate_time_zone
+from billing_portal.notifications.ses import Mailer, MailNotSent
+from billing_portal.shared.errors import Conflict, Forbidden, NotFound, PortalError
+from billing_portal.users import emails, passwords
 
 logger = Logger(child=True)
 
