@@ -227,13 +227,13 @@ def _seed_documents(today: date) -> list[dict[str, Any]]:
 def _seed(bench: Bench, physical: dict[str, str]) -> None:
     import boto3
 
-    from billing_portal.ledger.dynamo import DynamoLedgerStore
     from billing_portal.ledger.ports import PortalUser
+    from billing_portal.users.dynamo import DynamoUserRecords
 
     for document in _seed_documents(date.today()):
         bench.ingest(document)
     table = bench.environments[bench.routes[("GET", "/me")].function]["TABLE_NAME"]
-    DynamoLedgerStore(table).put_user(
+    DynamoUserRecords(table).claim(
         PortalUser(ACCOUNT_ID, USERNAME, "Bench", "User", "America/Toronto", True, "2026-01-01T00:00:00Z")
     )
     pool = next(

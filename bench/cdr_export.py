@@ -34,8 +34,8 @@ _CHILD = """\
 import json, resource, sys, time
 from billing_portal.exports.writers import ExportFormat, ExportHeader, export_billed_file
 
-header = ExportHeader("Bench Telecom Inc.", "100001", "INV-BENCH", "2026-03-01", "2026-03-31",
-                      "America/Toronto")
+header = ExportHeader(account_name="Bench Telecom Inc.", account_number="100001", invoice_id="INV-BENCH",
+                      period_start="2026-03-01", period_end="2026-03-31", time_zone="America/Toronto")
 with open(sys.argv[1], "rb") as source, open(sys.argv[3], "wb") as target:
     started = time.perf_counter()
     summary = export_billed_file(source, ExportFormat(sys.argv[2]), target, header)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from billing_portal.exports import cdr
 from billing_portal.exports.cdr import BilledCall
 from billing_portal.ledger.dynamo import to_item
 from billing_portal.payments.cards import Card
+from billing_portal.payments.charging import payment_id_for
 from billing_portal.payments.idempotency import HEADER as IDEMPOTENCY_HEADER
 from billing_portal.payments.processor import (
     SIGNATURE_HEADER,
@@ -29,9 +31,10 @@ from billing_portal.payments.processor import (
     signature_header,
 )
 from billing_portal.payments.sandbox import TEST_EXPIRY, TEST_TOKENS
-from billing_portal.payments.service import payment_id_for
+from billing_portal.shared.money import format_cents
 from localrun.events import api_event
 from localrun.queues import sqs_event
+from tests import builders
 
 EVENTS_DIR = Path(__file__).resolve().parent
 ACCOUNT_ID = "acct-100200300"
@@ -66,106 +69,69 @@ USAGE = (
 )
 
 
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+def _sample_invoice() -> dict[str, Any]:
+    usage = [
+        builders.line(description, "usage", calls, format_cents(cents)) for description, calls, cents in USAGE
+    ]
+    lines = [
+        builders.line("Unlimited seats", "service", 4, "139.96"),
+        builders.line("Phone numbers (DID)", "service", 2, "10.00"),
+        *usage,
+    ]
+    cdr_file = builders.cdr_file(
+        cdr.object_key(ACCOUNT_ID, INVOICE_ID),
+        sum(calls for _, calls, _ in USAGE),
+        format_cents(sum(cents for _, _, cents in USAGE)),
+    )
+    return builders.invoice(ACCOUNT_ID, INVOICE_ID, date(2026, 10, 1), lines, cdr=cdr_file)
 
 
 def ingest_samples() -> dict[str, dict[str, Any]]:
     """The billing engine's documents, numbered in the order they are posted."""
+    address = builders.address(
+        line1="1250 boulevard René-Lévesque Ouest",
+        line2="Bureau 2200",
+        city="Montréal",
+        province="QC",
+        postal_code="H3B 4W8",
+    )
     return {
-        "01_account": {
-            "kind": "account",
-            "account_id": ACCOUNT_ID,
-            "account_number": "100200300",
-            "name": "Érable Télécom Inc.",
-            "billing_address": {
-                "line1": "1250 boulevard René-Lévesque Ouest",
-                "line2": "Bureau 2200",
-                "city": "Montréal",
-                "province": "QC",
-                "postal_code": "H3B 4W8",
-            },
-            "time_zone": "America/Toronto",
-            "billing_contacts": ["comptes@erable.example", USERNAME],
-        },
-        "02_invoice": {
-            "kind": "invoice",
-            "account_id": ACCOUNT_ID,
-            "invoice_id": INVOICE_ID,
-            "issue_date": "2026-10-01",
-            "period_start": "2026-09-01",
-            "period_end": "2026-09-30",
-            "due_date": "2026-10-31",
-            "lines": [
-                {"description": "Unlimited seats", "category": "service", "quantity": 4, "amount": "139.96"},
-                {
-                    "description": "Phone numbers (DID)",
-                    "category": "service",
-                    "quantity": 2,
-                    "amount": "10.00",
-                },
-                *(
-                    {
-                        "description": description,
-                        "category": "usage",
-                        "quantity": calls,
-                        "amount": _money(cents),
-                    }
-                    for description, calls, cents in USAGE
-                ),
-            ],
-            "cdr_file": {
-                "object_key": cdr.object_key(ACCOUNT_ID, INVOICE_ID),
-                "call_count": sum(calls for _, calls, _ in USAGE),
-                "usage_total": _money(sum(cents for _, _, cents in USAGE)),
-            },
-        },
-        "03_payment": {
-            "kind": "payment",
-            "account_id": ACCOUNT_ID,
-            "payment_id": "PAY-20261005",
-            "date": "2026-10-05",
-            "amount": "250.00",
-            "method": "credit_card",
-            "reference": "ch_3QxErAbLeTeLeCoM",
-            "card_brand": "visa",
-            "card_last4": "4242",
-        },
-        "04_credit": {
-            "kind": "credit",
-            "account_id": ACCOUNT_ID,
-            "credit_id": "CR-20261010",
-            "date": "2026-10-10",
-            "amount": "15.00",
-            "reason": "Service outage on 2026-10-08",
-            "reference": "TICKET-58213",
-        },
-        "05_refund": {
-            "kind": "refund",
-            "account_id": ACCOUNT_ID,
-            "refund_id": "RF-20261015",
-            "date": "2026-10-15",
-            "amount": "30.00",
-            "reason": "Part of the credit balance returned to the card",
-            "reference": "re_3QxErAbLeTeLeCoM",
-        },
-        "06_pending_credit": {
-            "kind": "pending_credit",
-            "account_id": ACCOUNT_ID,
-            "credit_id": "CR-20261020",
-            "date": "2026-10-20",
-            "amount": "10.00",
-            "reason": "Loyalty credit on the November invoice",
-        },
-        "07_portal_user": {
-            "kind": "portal_user",
-            "account_id": ACCOUNT_ID,
-            "username": USERNAME,
-            "first_name": "Dana",
-            "last_name": "Tremblay",
-            "time_zone": "America/Toronto",
-            "notifications_enabled": True,
-        },
+        "01_account": builders.account(
+            ACCOUNT_ID, billing_address=address, billing_contacts=["comptes@erable.example", USERNAME]
+        ),
+        "02_invoice": _sample_invoice(),
+        "03_payment": builders.payment(
+            ACCOUNT_ID,
+            "PAY-20261005",
+            date(2026, 10, 5),
+            "250.00",
+            reference="ch_3QxErAbLeTeLeCoM",
+            card=("visa", "4242"),
+        ),
+        "04_credit": builders.credit(
+            ACCOUNT_ID,
+            "CR-20261010",
+            date(2026, 10, 10),
+            "15.00",
+            reason="Service outage on 2026-10-08",
+            reference="TICKET-58213",
+        ),
+        "05_refund": builders.refund(
+            ACCOUNT_ID,
+            "RF-20261015",
+            date(2026, 10, 15),
+            "30.00",
+            reason="Part of the credit balance returned to the card",
+            reference="re_3QxErAbLeTeLeCoM",
+        ),
+        "06_pending_credit": builders.pending_credit(
+            ACCOUNT_ID,
+            "CR-20261020",
+            date(2026, 10, 20),
+            "10.00",
+            reason="Loyalty credit on the November invoice",
+        ),
+        "07_portal_user": builders.portal_user(ACCOUNT_ID, USERNAME, first_name="Dana", last_name="Tremblay"),
     }
 
 
@@ -240,81 +206,100 @@ def _api(
 
 def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
     """Function directory -> case -> the API Gateway event."""
+    return {**_sign_in_samples(), **_account_samples(), **_document_samples(), **_payment_samples()}
+
+
+def _sign_in_samples() -> dict[str, dict[str, dict[str, Any]]]:
+    """Sign-in, password reset and Manage Users."""
+    return {"auth": _auth_samples(), "password_reset": _password_reset_samples(), "users": _users_samples()}
+
+
+def _auth_samples() -> dict[str, dict[str, Any]]:
     return {
-        "auth": {
-            "login": _api(
-                "POST",
-                "/auth/login",
-                "/auth/login",
-                body={"username": USERNAME, "password": "Portal-Demo-2026-Pass"},
-                signed_in=False,
-            ),
-            "new_password": _api(
-                "POST",
-                "/auth/new-password",
-                "/auth/new-password",
-                body={"username": NEW_USER, "session": "<session>", "new_password": "Maple-Leaf-2026-Snow"},
-                signed_in=False,
-            ),
-            "refresh": _api(
-                "POST",
-                "/auth/refresh",
-                "/auth/refresh",
-                body={"refresh_token": "<refresh_token>"},
-                signed_in=False,
-            ),
-            "logout": _api(
-                "POST",
-                "/auth/logout",
-                "/auth/logout",
-                body={"refresh_token": "<refresh_token>"},
-                signed_in=False,
-            ),
-        },
-        "password_reset": {
-            "forgot_password": _api(
-                "POST",
-                "/auth/forgot-password",
-                "/auth/forgot-password",
-                body={"username": USERNAME},
-                signed_in=False,
-            ),
-            "reset_password": _api(
-                "POST",
-                "/auth/reset-password",
-                "/auth/reset-password",
-                body={"username": USERNAME, "code": "123456", "new_password": "Maple-Leaf-2026-Snow"},
-                signed_in=False,
-            ),
-        },
-        "users": {
-            "list_users": _api("GET", "/users", "/users"),
-            "create_user": _api(
-                "POST",
-                "/users",
-                "/users",
-                body={
-                    "username": NEW_USER,
-                    "first_name": "Luc",
-                    "last_name": "Bouchard",
-                    "time_zone": "America/Montreal",
-                    "notifications_enabled": True,
-                },
-            ),
-            "update_user": _api(
-                "PATCH",
-                "/users/{username}",
-                f"/users/{NEW_USER}",
-                path_parameters={"username": NEW_USER},
-                body={"time_zone": "America/Toronto", "notifications_enabled": False},
-            ),
-            "delete_user": _api(
-                "DELETE",
-                "/users/{username}",
-                f"/users/{NEW_USER}",
-                path_parameters={"username": NEW_USER},
-            ),
-        },
+        "login": _api(
+            "POST",
+            "/auth/login",
+            "/auth/login",
+            body={"username": USERNAME, "password": "Portal-Demo-2026-Pass"},
+            signed_in=False,
+        ),
+        "new_password": _api(
+            "POST",
+            "/auth/new-password",
+            "/auth/new-password",
+            body={"username": NEW_USER, "session": "<session>", "new_password": "Maple-Leaf-2026-Snow"},
+            signed_in=False,
+        ),
+        "refresh": _api(
+            "POST",
+            "/auth/refresh",
+            "/auth/refresh",
+            body={"refresh_token": "<refresh_token>"},
+            signed_in=False,
+        ),
+        "logout": _api(
+            "POST",
+            "/auth/logout",
+            "/auth/logout",
+            body={"refresh_token": "<refresh_token>"},
+            signed_in=False,
+        ),
+    }
+
+
+def _password_reset_samples() -> dict[str, dict[str, Any]]:
+    return {
+        "forgot_password": _api(
+            "POST",
+            "/auth/forgot-password",
+            "/auth/forgot-password",
+            body={"username": USERNAME},
+            signed_in=False,
+        ),
+        "reset_password": _api(
+            "POST",
+            "/auth/reset-password",
+            "/auth/reset-password",
+            body={"username": USERNAME, "code": "123456", "new_password": "Maple-Leaf-2026-Snow"},
+            signed_in=False,
+        ),
+    }
+
+
+def _users_samples() -> dict[str, dict[str, Any]]:
+    return {
+        "list_users": _api("GET", "/users", "/users"),
+        "create_user": _api(
+            "POST",
+            "/users",
+            "/users",
+            body={
+                "username": NEW_USER,
+                "first_name": "Luc",
+                "last_name": "Bouchard",
+                "time_zone": "America/Montreal",
+                "notifications_enabled": True,
+            },
+        ),
+        "update_user": _api(
+            "PATCH",
+            "/users/{username}",
+            f"/users/{NEW_USER}",
+            path_parameters={"username": NEW_USER},
+            body={"time_zone": "America/Toronto", "notifications_enabled": False},
+        ),
+        "delete_user": _api(
+            "DELETE",
+            "/users/{username}",
+            f"/users/{NEW_USER}",
+            path_parameters={"username": NEW_USER},
+        ),
+    }
+
+
+def _account_samples() -> dict[str, dict[str, dict[str, Any]]]:
+    """The dashboard, the profile, the history, a transaction's details and the signed-in user."""
+    return {
         "dashboard": {"get_account": _api("GET", "/account", "/account")},
         "update_profile": {
             "patch_profile": _api(
@@ -348,6 +333,12 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
             ),
         },
         "me": {"get_me": _api("GET", "/me", "/me")},
+    }
+
+
+def _document_samples() -> dict[str, dict[str, dict[str, Any]]]:
+    """CDR exports and invoice PDFs."""
+    return {
         "cdr_exports": {
             "export_as_csv": _api(
                 "POST",
@@ -368,6 +359,12 @@ def api_samples() -> dict[str, dict[str, dict[str, Any]]]:
                 "GET", "/invoices/{id}/pdf", f"/invoices/{INVOICE_ID}/pdf", path_parameters={"id": INVOICE_ID}
             ),
         },
+    }
+
+
+def _payment_samples() -> dict[str, dict[str, dict[str, Any]]]:
+    """Saved cards, payments and the processor's callback."""
+    return {
         "payment_methods": {
             "list_methods": _api("GET", "/payment-methods", "/payment-methods"),
             "add_method": _api("POST", "/payment-methods", "/payment-methods", body={"token": "tok_visa"}),

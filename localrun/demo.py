@@ -38,6 +38,7 @@ from billing_portal.shared import aws
 from billing_portal.shared.money import format_cents
 from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import demo_moto, functions
+from tests import builders
 
 PASSWORD = "Portal-Demo-2026-Pass"  # noqa: S105 - the documented demo sign-in  # nosec B105
 MONTHS = 30
@@ -439,144 +440,133 @@ def plan_account(profile: Profile, today: date) -> AccountPlan:
     """Every document of the account in posting order, with the CDR files; nothing is written here."""
     rng = Random(f"{profile.seed}/history")  # nosec B311 # demo data, the same every run
     plan = AccountPlan(profile)
-    address_province = profile.billing_address["province"]
     plan.documents.append(
-        {
-            "kind": "account",
-            "account_id": profile.account_id,
-            "account_number": profile.account_number,
-            "name": profile.name,
-            "billing_address": profile.billing_address,
-            "time_zone": profile.time_zone,
-            "billing_contacts": list(profile.billing_contacts),
-        }
-    )
-    balance = 0
-    account, number = profile.account_id, profile.account_number
-
-    def add(document: dict[str, Any]) -> None:
-        plan.documents.append({"account_id": account, **document})
-
-    for months_back in range(MONTHS - 1, -1, -1):
-        issue = _months_back(today, months_back)
-        period_end = issue - timedelta(days=1)
-        period_start = period_end.replace(day=1)
-        invoice_id = f"INV-{number}-{issue:%Y%m}"
-        seats = profile.seats(months_back)
-        low, high = profile.calls_per_month
-        if months_back == profile.big_invoice_month:
-            low, high = profile.big_invoice_calls
-        calls = billed_calls(profile, invoice_id, period_start, period_end, rng.randint(low, high), seats)
-        body = io.BytesIO()
-        cdr.write_csv_gz(calls, body)
-        key = cdr.object_key(account, invoice_id)
-        plan.cdr_files[invoice_id] = CdrFile(key, body.getvalue(), len(calls))
-        usage = usage_lines(calls)
-        service_lines = profile.services(months_back, seats)
-        services = [
-            {
-                "description": line.description,
-                "category": "service",
-                "quantity": line.quantity,
-                "amount": format_cents(line.quantity * line.unit_cents),
-            }
-            for line in service_lines
-        ]
-        usage_total = sum(call.charge_cents for call in calls)
-        subtotal = sum(line.quantity * line.unit_cents for line in service_lines) + usage_total
-        total = subtotal + sum(tax.amount_cents for tax in compute_taxes(address_province, issue, subtotal))
-        add(
-            {
-                "kind": "invoice",
-                "invoice_id": invoice_id,
-                "issue_date": issue.isoformat(),
-                "period_start": period_start.isoformat(),
-                "period_end": period_end.isoformat(),
-                "due_date": (issue + timedelta(days=30)).isoformat(),
-                "lines": services + usage,
-                "cdr_file": {
-                    "object_key": key,
-                    "call_count": len(calls),
-                    "usage_total": format_cents(usage_total),
-                },
-            }
+        builders.account(
+            profile.account_id,
+            account_number=profile.account_number,
+            name=profile.name,
+            billing_address=profile.billing_address,
+            time_zone=profile.time_zone,
+            billing_contacts=profile.billing_contacts,
         )
-        balance += total
-
-        if months_back == profile.credit_month and profile.credit is not None:
-            cents, reason, reference = profile.credit
-            credit_day = issue + timedelta(days=3)
-            add(
-                {
-                    "kind": "credit",
-                    "credit_id": f"CR-{number}-{credit_day:%Y%m%d}",
-                    "date": credit_day.isoformat(),
-                    "amount": format_cents(cents),
-                    "reason": reason,
-                    "reference": reference,
-                }
-            )
-            balance -= cents
-
-        if months_back == 0:
-            break  # the newest invoice is still open: the dashboard shows what is due and when
-        paid_on = issue + timedelta(days=rng.randint(9, 17))
-        if months_back in profile.partial_payment_months:
-            amount = balance * 55 // 100 // 100 * 100  # a round amount, about half
-        elif months_back == profile.overpayment_month:
-            amount = balance + profile.overpayment_cents
-        else:
-            amount = balance
-        payment: dict[str, Any] = {
-            "kind": "payment",
-            "payment_id": f"PAY-{number}-{paid_on:%Y%m%d}",
-            "date": paid_on.isoformat(),
-            "amount": format_cents(amount),
-        }
-        if months_back in profile.bank_upload_months:
-            payment |= {
-                "method": "bank_upload",
-                "reference": f"EFT {paid_on:%Y%m%d} {rng.randint(100000, 999999)}",
-            }
-        else:
-            brand, last4 = profile.card
-            payment |= {
-                "method": "credit_card",
-                "reference": _reference(rng, "ch_", 24),
-                "card_brand": brand,
-                "card_last4": last4,
-            }
-        add(payment)
-        balance -= amount
-
-        if months_back == profile.overpayment_month:
-            refunded_on = paid_on + timedelta(days=7)
-            add(
-                {
-                    "kind": "refund",
-                    "refund_id": f"RF-{number}-{refunded_on:%Y%m%d}",
-                    "date": refunded_on.isoformat(),
-                    "amount": format_cents(profile.overpayment_cents),
-                    "reason": f"Refund of the overpayment on {payment['payment_id']}",
-                    "reference": f"Refund to {profile.card[0]} ending {profile.card[1]}",
-                }
-            )
-            balance += profile.overpayment_cents
-
+    )
+    for months_back in range(MONTHS - 1, -1, -1):
+        _plan_month(plan, rng, _months_back(today, months_back), months_back)
     if profile.pending_credit is not None:
         cents, reason = profile.pending_credit
-        add(
-            {
-                "kind": "pending_credit",
-                "credit_id": f"CR-{number}-{today:%Y%m%d}",
-                "date": today.isoformat(),
-                "amount": format_cents(cents),
-                "reason": reason,
-            }
+        credit_id = f"CR-{profile.account_number}-{today:%Y%m%d}"
+        plan.documents.append(
+            builders.pending_credit(profile.account_id, credit_id, today, format_cents(cents), reason=reason)
         )
         plan.pending_credit_cents = cents
-    plan.balance_cents = balance
     return plan
+
+
+def _plan_month(plan: AccountPlan, rng: Random, issue: date, months_back: int) -> None:
+    """The month's invoice, its credit if any, and unless it is the newest, its payment (and refund)."""
+    profile = plan.profile
+    plan.balance_cents += _plan_invoice(plan, rng, issue, months_back)
+    if months_back == profile.credit_month and profile.credit is not None:
+        cents, reason, reference = profile.credit
+        credit_day = issue + timedelta(days=3)
+        credit_id = f"CR-{profile.account_number}-{credit_day:%Y%m%d}"
+        plan.documents.append(
+            builders.credit(
+                profile.account_id,
+                credit_id,
+                credit_day,
+                format_cents(cents),
+                reason=reason,
+                reference=reference,
+            )
+        )
+        plan.balance_cents -= cents
+    if months_back == 0:
+        return  # the newest invoice is still open: the dashboard shows what is due and when
+    paid_on = issue + timedelta(days=rng.randint(9, 17))
+    if months_back in profile.partial_payment_months:
+        amount = plan.balance_cents * 55 // 100 // 100 * 100  # a round amount, about half
+    elif months_back == profile.overpayment_month:
+        amount = plan.balance_cents + profile.overpayment_cents
+    else:
+        amount = plan.balance_cents
+    payment_id = f"PAY-{profile.account_number}-{paid_on:%Y%m%d}"
+    plan.documents.append(_payment(profile, rng, payment_id, paid_on, amount, months_back))
+    plan.balance_cents -= amount
+    if months_back == profile.overpayment_month:
+        _plan_refund(plan, payment_id, paid_on + timedelta(days=7))
+
+
+def _plan_invoice(plan: AccountPlan, rng: Random, issue: date, months_back: int) -> int:
+    """The month's invoice and its CDR file; answers its total."""
+    profile = plan.profile
+    period_end = issue - timedelta(days=1)
+    period_start = period_end.replace(day=1)
+    invoice_id = f"INV-{profile.account_number}-{issue:%Y%m}"
+    seats = profile.seats(months_back)
+    low, high = (
+        profile.big_invoice_calls if months_back == profile.big_invoice_month else profile.calls_per_month
+    )
+    calls = billed_calls(profile, invoice_id, period_start, period_end, rng.randint(low, high), seats)
+    body = io.BytesIO()
+    cdr.write_csv_gz(calls, body)
+    key = cdr.object_key(profile.account_id, invoice_id)
+    plan.cdr_files[invoice_id] = CdrFile(key, body.getvalue(), len(calls))
+    service_lines = profile.services(months_back, seats)
+    services = [
+        builders.line(
+            line.description, "service", line.quantity, format_cents(line.quantity * line.unit_cents)
+        )
+        for line in service_lines
+    ]
+    usage_total = sum(call.charge_cents for call in calls)
+    plan.documents.append(
+        builders.invoice(
+            profile.account_id,
+            invoice_id,
+            issue,
+            services + usage_lines(calls),
+            cdr=builders.cdr_file(key, len(calls), format_cents(usage_total)),
+        )
+    )
+    subtotal = sum(line.quantity * line.unit_cents for line in service_lines) + usage_total
+    taxes = compute_taxes(profile.billing_address["province"], issue, subtotal)
+    return subtotal + sum(tax.amount_cents for tax in taxes)
+
+
+def _payment(
+    profile: Profile, rng: Random, payment_id: str, paid_on: date, cents: int, months_back: int
+) -> dict[str, Any]:
+    """By bank upload in the profile's bank upload months, by card otherwise."""
+    amount = format_cents(cents)
+    if months_back in profile.bank_upload_months:
+        reference = f"EFT {paid_on:%Y%m%d} {rng.randint(100000, 999999)}"
+        return builders.payment(
+            profile.account_id, payment_id, paid_on, amount, method="bank_upload", reference=reference
+        )
+    return builders.payment(
+        profile.account_id,
+        payment_id,
+        paid_on,
+        amount,
+        reference=_reference(rng, "ch_", 24),
+        card=profile.card,
+    )
+
+
+def _plan_refund(plan: AccountPlan, payment_id: str, refunded_on: date) -> None:
+    profile = plan.profile
+    plan.documents.append(
+        builders.refund(
+            profile.account_id,
+            f"RF-{profile.account_number}-{refunded_on:%Y%m%d}",
+            refunded_on,
+            format_cents(profile.overpayment_cents),
+            reason=f"Refund of the overpayment on {payment_id}",
+            reference=f"Refund to {profile.card[0]} ending {profile.card[1]}",
+        )
+    )
+    plan.balance_cents += profile.overpayment_cents
 
 
 # -- loading -------------------------------------------------------------------------------------------------

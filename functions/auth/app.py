@@ -3,14 +3,14 @@ Cognito, behind the portal's own API."""
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.http.resolver import PortalResolver, Response, handle
 from billing_portal.shared.settings import FunctionSettings, settings_loader
 from billing_portal.users import passwords
-from billing_portal.users.identity import CognitoIdentity, NewPasswordChallenge, Tokens
-from billing_portal.users.service import normalize_username
+from billing_portal.users.model import normalize_username
+from billing_portal.users.sign_in import Identity, NewPasswordChallenge, Tokens
+from billing_portal.wiring import build_identity
 
 
 class Settings(FunctionSettings):
@@ -62,8 +62,8 @@ settings = settings_loader(Settings)
 app = PortalResolver()
 
 
-def identity() -> CognitoIdentity:
-    return CognitoIdentity(settings().user_pool_id, settings().user_pool_client_id)
+def identity() -> Identity:
+    return build_identity(settings())
 
 
 @app.operation(
@@ -116,7 +116,7 @@ def refresh(body: RefreshRequest) -> Tokens:
     errors=(400, 422, 429),
     public=True,
 )
-def logout(body: LogoutRequest) -> Response[str]:
+def logout(body: LogoutRequest) -> Response:
     identity().sign_out(body.refresh_token)
     return Response(status_code=204, body="")
 

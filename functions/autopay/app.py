@@ -3,17 +3,20 @@ date, once per invoice however often it runs. The run acts for the event's sched
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from billing_portal.payments.setup import PaymentSettings, payment_service
 from billing_portal.shared.metrics import count, publishes_metrics
-from billing_portal.shared.settings import settings_loader
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_autopay_run
 
 
-class Settings(PaymentSettings):
+class Settings(FunctionSettings):
     """The table and the card processor: the users hear of the run's outcomes from the notifier."""
+
+    table_name: str
+    card_processor: Literal["sandbox"]  # the card processor adapter (the template's CardProcessor)
 
 
 settings = settings_loader(Settings)
@@ -33,7 +36,7 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 @publishes_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     at = scheduled_time(event)
-    run = payment_service(settings(), clock=lambda: at).run_autopay()
+    run = build_autopay_run(settings(), clock=lambda: at).run_autopay()
     count("PaymentsApproved", run.approved)
     count("PaymentsPending", run.pending)
     count("PaymentsDeclined", run.declined + run.card_expired)

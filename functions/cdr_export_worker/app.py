@@ -11,14 +11,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict
 
-from billing_portal.exports.adapters import s3_export_writer
-from billing_portal.exports.dynamo import DynamoExports
 from billing_portal.exports.service import ExportService
-from billing_portal.invoices.s3 import S3Documents
-from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.shared.metrics import count, publishes_metrics
 from billing_portal.shared.settings import FunctionSettings, settings_loader
-from billing_portal.users.dynamo import DynamoUserRecords
+from billing_portal.wiring import build_export_service
 
 
 class Settings(FunctionSettings):
@@ -45,15 +41,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def service() -> ExportService:
-    config = settings()
-    return ExportService(
-        DynamoLedgerStore(config.table_name),
-        DynamoExports(config.table_name),
-        DynamoUserRecords(config.table_name),
-        S3Documents(config.documents_bucket),
-        s3_export_writer(config.cdr_bucket, config.documents_bucket),
-        config.export_retention_days,
-    )
+    return build_export_service(settings())
 
 
 def make_export(record: SQSRecord) -> None:

@@ -4,17 +4,11 @@ GET /cdr-exports/{id}."""
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
-from billing_portal.exports.adapters import SqsExportQueue, s3_export_writer
-from billing_portal.exports.dynamo import DynamoExports
 from billing_portal.exports.service import ExportRequest, ExportService, ExportView
-from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.invoices.s3 import S3Documents
-from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.http.resolver import PortalResolver, Response, handle
 from billing_portal.shared.metrics import count, publishes_metrics
 from billing_portal.shared.settings import FunctionSettings, settings_loader
-from billing_portal.users.dynamo import DynamoUserRecords
+from billing_portal.wiring import build_export_request_service
 
 
 class Settings(FunctionSettings):
@@ -30,19 +24,10 @@ app = PortalResolver()
 
 
 def service() -> ExportService:
-    config = settings()
-    return ExportService(
-        DynamoLedgerStore(config.table_name),
-        DynamoExports(config.table_name),
-        DynamoUserRecords(config.table_name),
-        S3Documents(config.documents_bucket),
-        s3_export_writer(config.cdr_bucket, config.documents_bucket),
-        config.export_retention_days,
-        queue=SqsExportQueue(config.export_queue_url),
-    )
+    return build_export_request_service(settings())
 
 
-def _answer(status: int, view: ExportView) -> Response[str]:
+def _answer(status: int, view: ExportView) -> Response:
     return Response(status_code=status, content_type="application/json", body=json.dumps(view.body()))
 
 
@@ -57,7 +42,7 @@ def _answer(status: int, view: ExportView) -> Response[str]:
     other_statuses=(202,),
     errors=(400, 401, 404, 409, 410, 422),
 )
-def create_export(id: str, body: ExportRequest) -> Response[str]:
+def create_export(id: str, body: ExportRequest) -> Response:
     caller = app.caller()
     status, view = service().request(caller.account_id, caller.username, id, body.format)
     count(f"CdrExports{view.status.value.title()}")  # Ready (made in the request) or Pending (queued)
@@ -71,7 +56,7 @@ def create_export(id: str, body: ExportRequest) -> Response[str]:
     response=ExportView,
     errors=(401, 404),
 )
-def get_export(id: str) -> Response[str]:
+def get_export(id: str) -> Response:
     return _answer(200, service().status(app.caller().account_id, id))
 
 

@@ -4,10 +4,9 @@
 from typing import Any
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.ledger.dynamo import DynamoLedgerStore
-from billing_portal.ledger.reading import AccountReader
 from billing_portal.ledger.views import Dashboard
 from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_account_reader
 
 
 class Settings(FunctionSettings):
@@ -28,7 +27,7 @@ app = PortalResolver()
 )
 def get_account() -> Dashboard:
     caller = app.caller()
-    reader = AccountReader(DynamoLedgerStore(settings().table_name))
+    reader = build_account_reader(settings())
     return reader.signed_in_dashboard(caller.account_id, caller.username, app.confirm_session)
 
 

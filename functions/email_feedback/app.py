@@ -11,7 +11,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.data_classes.sns_event import SNSEventRecord
 
-from billing_portal.notifications.dynamo import DynamoSuppressionList
 from billing_portal.notifications.feedback import (
     PERMANENT,
     MalformedNotification,
@@ -20,6 +19,7 @@ from billing_portal.notifications.feedback import (
 )
 from billing_portal.notifications.notice_log import SuppressionList
 from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_suppression_list
 
 
 class Settings(FunctionSettings):
@@ -76,6 +76,6 @@ def take_feedback(record: SNSEventRecord, suppression_list: SuppressionList) -> 
 @logger.inject_lambda_context
 @event_source(data_class=SNSEvent)
 def lambda_handler(event: SNSEvent, context: Any) -> None:
-    suppression_list = DynamoSuppressionList(settings().notifications_table_name)
+    suppression_list = build_suppression_list(settings())
     for record in event.records:
         take_feedback(record, suppression_list)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.ledger.dynamo import DynamoLedgerStore
-from billing_portal.ledger.reading import AccountReader, HistoryQuery
+from billing_portal.ledger.reading import HistoryQuery
 from billing_portal.ledger.views_history import HistoryPage
 from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_account_reader
 
 
 class Settings(FunctionSettings):
@@ -26,7 +26,7 @@ app = PortalResolver()
     errors=(401, 422),
 )
 def list_transactions(query: HistoryQuery) -> HistoryPage:
-    reader = AccountReader(DynamoLedgerStore(settings().table_name))
+    reader = build_account_reader(settings())
     return reader.history(app.caller().account_id, query)
 
 

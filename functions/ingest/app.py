@@ -11,12 +11,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import TypeAdapter, ValidationError
 
-from billing_portal.exports.cdr_store import S3CdrFiles
-from billing_portal.ledger.dynamo import DynamoLedgerStore
-from billing_portal.ledger.ingest import IngestRequest, ingest
-from billing_portal.shared.errors import FieldProblem, PortalError, ValidationFailed
+from billing_portal.http.errors import rejected, validation_failed
+from billing_portal.ledger.ingest import IngestRequest
+from billing_portal.shared.errors import PortalError
 from billing_portal.shared.settings import FunctionSettings, settings_loader
-from billing_portal.users.service import UserService
+from billing_portal.wiring import build_ingest
 
 
 class Settings(FunctionSettings):
@@ -34,45 +33,14 @@ logger = Logger()
 request_adapter: TypeAdapter[Any] = TypeAdapter(IngestRequest)
 
 
-def user_service() -> UserService:
-    # Imported here: only portal_user documents reach Cognito and SES.
-    from billing_portal.notifications.ses import SesMailer
-    from billing_portal.users.cognito import CognitoDirectory
-    from billing_portal.users.dynamo import DynamoUserRecords
-
-    config = settings()
-    return UserService(
-        DynamoUserRecords(config.table_name),
-        CognitoDirectory(config.user_pool_id),
-        SesMailer(config.sender_email, config.ses_configuration_set),
-        config.portal_url,
-    )
-
-
-def _rejected(error: PortalError) -> dict[str, Any]:
-    body: dict[str, Any] = {"message": error.message, "code": error.code}
-    if error.details:
-        body["details"] = [{"field": d.field, "message": d.message} for d in error.details]
-    return {"status": "rejected", "http_status": error.status, "error": body}
-
-
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         request = request_adapter.validate_python(event)
-        result = ingest(
-            DynamoLedgerStore(settings().table_name),
-            S3CdrFiles(settings().cdr_bucket),
-            request,
-            users=user_service,
-        )
+        result = build_ingest(settings())(request)
     except ValidationError as error:
-        problems = [
-            FieldProblem(".".join(str(p) for p in e["loc"]), e["msg"])
-            for e in error.errors(include_url=False, include_input=False)
-        ]
-        return _rejected(ValidationFailed("The document is not valid.", problems))
+        return rejected(validation_failed(error, subject="document"))
     except PortalError as error:
-        return _rejected(error)
+        return rejected(error)
     logger.info("ingested", extra=result)
     return result

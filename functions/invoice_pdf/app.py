@@ -3,10 +3,9 @@
 from typing import Any
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.invoices.s3 import S3Documents
-from billing_portal.invoices.service import InvoicePdfLink, InvoicePdfService
-from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.invoices.service import InvoicePdfLink
 from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_invoice_pdf_service
 
 
 class Settings(FunctionSettings):
@@ -26,10 +25,7 @@ app = PortalResolver()
     errors=(401, 404, 410),
 )
 def get_invoice_pdf(id: str) -> InvoicePdfLink:
-    service = InvoicePdfService(
-        DynamoLedgerStore(settings().table_name), S3Documents(settings().documents_bucket)
-    )
-    return service.pdf_link(app.caller().account_id, id)
+    return build_invoice_pdf_service(settings()).pdf_link(app.caller().account_id, id)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

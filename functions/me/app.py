@@ -3,10 +3,9 @@
 from typing import Any
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.ledger.dynamo import DynamoLedgerStore
-from billing_portal.ledger.reading import AccountReader
 from billing_portal.ledger.views import Me
 from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_account_reader
 
 
 class Settings(FunctionSettings):
@@ -20,7 +19,7 @@ app = PortalResolver()
 @app.operation("GET", "/me", summary="The signed-in user", response=Me, errors=(401, 404))
 def get_me() -> Me:
     caller = app.caller()
-    return AccountReader(DynamoLedgerStore(settings().table_name)).me(caller.account_id, caller.username)
+    return build_account_reader(settings()).me(caller.account_id, caller.username)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -10,14 +10,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from billing_portal.ledger.dynamo import DynamoLedgerStore
-from billing_portal.notifications.dynamo import DynamoSentLog, DynamoSuppressionList, change_of
 from billing_portal.notifications.service import NotificationService
-from billing_portal.notifications.ses import SesMailer
-from billing_portal.payments.dynamo import DynamoPayments
 from billing_portal.shared.metrics import count, publishes_metrics
 from billing_portal.shared.settings import FunctionSettings, settings_loader
-from billing_portal.users.dynamo import DynamoUserRecords
+from billing_portal.wiring import build_notification_service, read_table_change
 
 
 class Settings(FunctionSettings):
@@ -35,20 +31,11 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 
 
 def service() -> NotificationService:
-    config = settings()
-    return NotificationService(
-        DynamoLedgerStore(config.table_name),
-        DynamoUserRecords(config.table_name),
-        DynamoPayments(config.table_name),
-        DynamoSentLog(config.notifications_table_name),
-        DynamoSuppressionList(config.notifications_table_name),
-        SesMailer(config.sender_email, config.ses_configuration_set),
-        config.portal_url,
-    )
+    return build_notification_service(settings())
 
 
 def notify(record: DynamoDBRecord) -> None:
-    report = service().deliver(change_of(record.raw_event))
+    report = service().deliver(read_table_change(record.raw_event))
     count("BillingEmailsSent", report.sent)
     count("BillingEmailsSuppressed", report.suppressed)
     count("BillingEmailsRefused", report.rejected)

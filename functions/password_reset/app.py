@@ -5,12 +5,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.ledger.profile import UNSEEN_CHARACTERS
-from billing_portal.notifications.ses import SesMailer
 from billing_portal.shared.settings import FunctionSettings, settings_loader
-from billing_portal.users.cognito import CognitoDirectory
-from billing_portal.users.dynamo import DynamoResetCodes, DynamoUserRecords
+from billing_portal.shared.validation import UNSEEN_CHARACTERS
 from billing_portal.users.reset import PasswordReset
+from billing_portal.wiring import build_password_reset
 
 
 class Settings(FunctionSettings):
@@ -58,14 +56,7 @@ app = PortalResolver()
 
 
 def reset_service() -> PasswordReset:
-    config = settings()
-    return PasswordReset(
-        DynamoUserRecords(config.table_name),
-        CognitoDirectory(config.user_pool_id),
-        DynamoResetCodes(config.table_name),
-        SesMailer(config.sender_email, config.ses_configuration_set),
-        config.portal_url,
-    )
+    return build_password_reset(settings())
 
 
 @app.operation(

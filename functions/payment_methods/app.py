@@ -1,11 +1,9 @@
 """Saved payment methods and Auto Pay: GET and POST /payment-methods, DELETE /payment-methods/{id},
 PUT /autopay."""
 
-from typing import Any
+from typing import Any, Literal
 
-from aws_lambda_powertools.event_handler import Response
-
-from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.http.resolver import PortalResolver, Response, handle
 from billing_portal.ledger.views import AutopayView
 from billing_portal.payments.methods import (
     AutopayChange,
@@ -14,12 +12,13 @@ from billing_portal.payments.methods import (
     PaymentMethodService,
     PaymentMethodView,
 )
-from billing_portal.payments.setup import PaymentSettings, payment_method_service
-from billing_portal.shared.settings import settings_loader
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_payment_method_service
 
 
-class Settings(PaymentSettings):
-    pass
+class Settings(FunctionSettings):
+    table_name: str
+    card_processor: Literal["sandbox"]  # the card processor adapter (the template's CardProcessor)
 
 
 settings = settings_loader(Settings)
@@ -27,7 +26,7 @@ app = PortalResolver()
 
 
 def service() -> PaymentMethodService:
-    return payment_method_service(settings())
+    return build_payment_method_service(settings())
 
 
 @app.operation(
@@ -61,7 +60,7 @@ def add_method(body: NewPaymentMethod) -> PaymentMethodView:
     status=204,
     errors=(401, 404, 409),
 )
-def delete_method(id: str) -> Response[str]:
+def delete_method(id: str) -> Response:
     service().delete(app.caller().account_id, id)
     return Response(status_code=204, body="")
 

@@ -2,19 +2,22 @@
 
 import json
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.payments.charging import PaymentView
 from billing_portal.payments.idempotency import HEADER as IDEMPOTENCY_HEADER
 from billing_portal.payments.idempotency import IdempotentOperation, idempotency_key
+from billing_portal.payments.one_time import OneTimePayments, PaymentRequest
 from billing_portal.payments.processor import CardDeclined
-from billing_portal.payments.service import PaymentRequest, PaymentService, PaymentView
-from billing_portal.payments.setup import PaymentSettings, payment_service
 from billing_portal.shared.metrics import count, publishes_metrics
-from billing_portal.shared.settings import settings_loader
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_idempotent_operation, build_one_time_payments
 
 
-class Settings(PaymentSettings):
+class Settings(FunctionSettings):
+    table_name: str
+    card_processor: Literal["sandbox"]  # the card processor adapter (the template's CardProcessor)
     idempotency_table_name: str
 
 
@@ -22,8 +25,8 @@ settings = settings_loader(Settings)
 app = PortalResolver()
 
 
-def service() -> PaymentService:
-    return payment_service(settings())
+def service() -> OneTimePayments:
+    return build_one_time_payments(settings())
 
 
 @cache
@@ -40,7 +43,7 @@ def submit_once() -> IdempotentOperation:
         count(f"Payments{payment.status.value.title()}")
         return payment.model_dump(mode="json")
 
-    return IdempotentOperation(settings().idempotency_table_name, "payments", pay)
+    return build_idempotent_operation(settings(), "payments", pay)
 
 
 @app.operation(

@@ -4,14 +4,13 @@ delivery is accepted once."""
 
 import base64
 import time
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pydantic import BaseModel
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.payments.dynamo import DynamoPayments
 from billing_portal.payments.ports import PaymentStatus
 from billing_portal.payments.processor import (
     CALLBACK_TOLERANCE_SECONDS,
@@ -19,15 +18,16 @@ from billing_portal.payments.processor import (
     CallbackReplayed,
     verify_callback,
 )
-from billing_portal.payments.setup import PaymentSettings, payment_service
-from billing_portal.shared import aws
 from billing_portal.shared.metrics import count, publishes_metrics
-from billing_portal.shared.settings import settings_loader
+from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_payment_settlement, build_payment_store, build_secret_reader
 
 SECRET_CACHE_SECONDS = 300  # a rotated secret is picked up within five minutes
 
 
-class Settings(PaymentSettings):
+class Settings(FunctionSettings):
+    table_name: str
+    card_processor: Literal["sandbox"]  # the card processor adapter (the template's CardProcessor)
     webhook_secret_arn: str
 
 
@@ -41,13 +41,12 @@ app = PortalResolver()
 
 
 @cache
-def _secrets() -> SecretsProvider:
-    return SecretsProvider(boto3_client=aws.client("secretsmanager"))
+def _secrets() -> Callable[[str, int], str]:
+    return build_secret_reader()
 
 
 def signing_secret() -> bytes:
-    secret = _secrets().get(settings().webhook_secret_arn, max_age=SECRET_CACHE_SECONDS)
-    return str(secret).encode()
+    return _secrets()(settings().webhook_secret_arn, SECRET_CACHE_SECONDS).encode()
 
 
 @app.operation(
@@ -67,9 +66,9 @@ def processor_callback() -> CallbackReceipt:
     settlement = verify_callback(signing_secret(), event.headers.get(SIGNATURE_HEADER), body, now)
     # Remembered for as long as a delivery's timestamp is accepted, so a replay is always caught.
     forget_at = int(now) + 2 * CALLBACK_TOLERANCE_SECONDS
-    if not DynamoPayments(settings().table_name).first_delivery(settlement.signature, forget_at):
+    if not build_payment_store(settings()).first_delivery(settlement.signature, forget_at):
         raise CallbackReplayed("This callback was delivered before.")
-    payment = payment_service(settings()).settle(settlement)
+    payment = build_payment_settlement(settings()).settle(settlement)
     count("PaymentsApproved" if payment.status is PaymentStatus.APPROVED else "PaymentsDeclined")
     return CallbackReceipt(payment_id=payment.id, status=payment.status)
 

@@ -6,12 +6,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from billing_portal.notifications.ses import SesMailer
+from billing_portal.http.errors import rejected, validation_failed
 from billing_portal.shared.errors import PortalError
 from billing_portal.shared.settings import FunctionSettings, settings_loader
-from billing_portal.users.cognito import CognitoDirectory
-from billing_portal.users.dynamo import DynamoUserRecords
-from billing_portal.users.service import UserService
+from billing_portal.wiring import build_user_service
 
 
 class Settings(FunctionSettings):
@@ -37,24 +35,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = settings()
     try:
         request = RestoreRequest.model_validate(event)
-        service = UserService(
-            DynamoUserRecords(config.table_name),
-            CognitoDirectory(config.user_pool_id),
-            SesMailer(config.sender_email, config.ses_configuration_set),
-            config.portal_url,
-        )
+        service = build_user_service(config)
         restored = service.restore(request.account_id, request.username)
     except ValidationError as error:
-        return {
-            "status": "rejected",
-            "http_status": 422,
-            "error": {"message": str(error), "code": "validation_failed"},
-        }
+        return rejected(validation_failed(error))
     except PortalError as error:
-        return {
-            "status": "rejected",
-            "http_status": error.status,
-            "error": {"message": error.message, "code": error.code},
-        }
+        return rejected(error)
     logger.info("restored user", extra={"account_id": request.account_id})
     return {"status": "restored", "user": restored.model_dump()}

@@ -3,10 +3,9 @@
 from typing import Any
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.ledger.dynamo import DynamoLedgerStore
-from billing_portal.ledger.reading import AccountReader
 from billing_portal.ledger.views_details import TransactionDetailsResponse
 from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_account_reader
 
 
 class Settings(FunctionSettings):
@@ -25,7 +24,7 @@ app = PortalResolver()
     errors=(401, 404, 410),
 )
 def get_transaction(id: str) -> TransactionDetailsResponse:
-    reader = AccountReader(DynamoLedgerStore(settings().table_name))
+    reader = build_account_reader(settings())
     return reader.details(app.caller().account_id, id)
 
 

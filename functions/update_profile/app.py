@@ -3,11 +3,10 @@
 from typing import Any
 
 from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.profile import ProfileUpdate
-from billing_portal.ledger.reading import AccountReader
 from billing_portal.ledger.views import Dashboard
 from billing_portal.shared.settings import FunctionSettings, settings_loader
+from billing_portal.wiring import build_account_reader
 
 
 class Settings(FunctionSettings):
@@ -27,7 +26,7 @@ app = PortalResolver()
     errors=(400, 401, 404, 422),
 )
 def update_profile(body: ProfileUpdate) -> Dashboard:
-    reader = AccountReader(DynamoLedgerStore(settings().table_name))
+    reader = build_account_reader(settings())
     return reader.update_profile(app.caller().account_id, body)
 
 

@@ -2,14 +2,10 @@
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
-from billing_portal.http.resolver import PortalResolver, handle
-from billing_portal.notifications.ses import SesMailer
+from billing_portal.http.resolver import PortalResolver, Response, handle
 from billing_portal.shared.settings import FunctionSettings, settings_loader
-from billing_portal.users.cognito import CognitoDirectory
-from billing_portal.users.dynamo import DynamoUserRecords
 from billing_portal.users.service import NewUser, UserChanges, UserList, UserService, UserView
+from billing_portal.wiring import build_user_service
 
 
 class Settings(FunctionSettings):
@@ -25,13 +21,7 @@ app = PortalResolver()
 
 
 def service() -> UserService:
-    config = settings()
-    return UserService(
-        DynamoUserRecords(config.table_name),
-        CognitoDirectory(config.user_pool_id),
-        SesMailer(config.sender_email, config.ses_configuration_set),
-        config.portal_url,
-    )
+    return build_user_service(settings())
 
 
 @app.operation(
@@ -73,7 +63,7 @@ def update_user(username: str, body: UserChanges) -> UserView:
     status=204,
     errors=(401, 403, 404, 409),
 )
-def delete_user(username: str) -> Response[str]:
+def delete_user(username: str) -> Response:
     caller = app.caller()
     service().delete(caller.account_id, caller.username, username)
     return Response(status_code=204, body="")

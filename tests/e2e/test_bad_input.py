@@ -25,7 +25,7 @@ from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
 from billing_portal.http.resolver import MAX_JSON_DEPTH
-from billing_portal.payments.service import ZERO_PAYMENT
+from billing_portal.payments.one_time import ZERO_PAYMENT
 from localrun import template
 from localrun.gateway import MAX_BODY_BYTES
 

@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 import boto3
 import pypdf
 import pytest
+from billed_calls import read_billed_calls
 
 from billing_portal.exports import cdr
-from billing_portal.ledger.reading import months_before
+from billing_portal.ledger.retention import months_before
 from billing_portal.shared.money import parse_amount
 
 from .conftest import Api
@@ -81,8 +82,8 @@ def billed_file(link: str, account_id: str, invoice_id: str) -> Billed:
     for bucket in s3.list_buckets()["Buckets"]:
         found = s3.list_objects_v2(Bucket=bucket["Name"], Prefix=key)
         if found.get("KeyCount"):
-            calls = list(
-                cdr.read_csv_gz(io.BytesIO(s3.get_object(Bucket=bucket["Name"], Key=key)["Body"].read()))
+            calls = read_billed_calls(
+                io.BytesIO(s3.get_object(Bucket=bucket["Name"], Key=key)["Body"].read())
             )
             return Billed([c.start_utc for c in calls], [c.charge_cents for c in calls])
     raise AssertionError(f"no bucket holds {key}")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import builders
+
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.ledger.reading import utc_today
 from billing_portal.users.dynamo import DynamoUserRecords
@@ -106,21 +108,16 @@ def account_doc(
     time_zone: str = "America/Toronto",
     contacts: list[str] | None = None,
 ) -> dict[str, Any]:
-    return {
-        "kind": "account",
-        "account_id": account_id,
-        "account_number": account_number,
-        "name": name,
-        "billing_address": {
-            "line1": "100 King Street West",
-            "line2": "Suite 4",
-            "city": city,
-            "province": province,
-            "postal_code": postal_code,
-        },
-        "time_zone": time_zone,
-        "billing_contacts": ["billing@erable.example"] if contacts is None else contacts,
-    }
+    return builders.account(
+        account_id,
+        account_number=account_number,
+        name=name,
+        billing_address=builders.address(
+            line2="Suite 4", city=city, province=province, postal_code=postal_code
+        ),
+        time_zone=time_zone,
+        billing_contacts=["billing@erable.example"] if contacts is None else contacts,
+    )
 
 
 def invoice_doc(
@@ -133,74 +130,41 @@ def invoice_doc(
     cdr_file: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`lines`: (description, category, quantity, amount); one 100.00 service line by default."""
-    lines = lines or [("Hosted seats", "service", 4, "100.00")]
-    doc: dict[str, Any] = {
-        "kind": "invoice",
-        "account_id": account_id,
-        "invoice_id": invoice_id,
-        "issue_date": issued.isoformat(),
-        "period_start": (issued - timedelta(days=30)).isoformat(),
-        "period_end": (issued - timedelta(days=1)).isoformat(),
-        "due_date": (issued + timedelta(days=due_in_days)).isoformat(),
-        "lines": [{"description": d, "category": c, "quantity": q, "amount": a} for d, c, q, a in lines],
-    }
-    if cdr_file is not None:
-        doc["cdr_file"] = cdr_file
-    return doc
+    return builders.invoice(
+        account_id,
+        invoice_id,
+        issued,
+        [builders.line(*line) for line in lines or [("Hosted seats", "service", 4, "100.00")]],
+        period_start=issued - timedelta(days=30),
+        due=issued + timedelta(days=due_in_days),
+        cdr=cdr_file,
+    )
 
 
 def payment_doc(
     account_id: str, payment_id: str, paid_on: date, amount: str, method: str = "credit_card"
 ) -> dict[str, Any]:
-    return {
-        "kind": "payment",
-        "account_id": account_id,
-        "payment_id": payment_id,
-        "date": paid_on.isoformat(),
-        "amount": amount,
-        "method": method,
-        "reference": f"ref-{payment_id.lower()}",
-    }
+    return builders.payment(account_id, payment_id, paid_on, amount, method=method)
 
 
 def credit_doc(
     account_id: str, credit_id: str, on: date, amount: str, reason: str = "Outage"
 ) -> dict[str, Any]:
-    return {
-        "kind": "credit",
-        "account_id": account_id,
-        "credit_id": credit_id,
-        "date": on.isoformat(),
-        "amount": amount,
-        "reason": reason,
-        "reference": f"case-{credit_id.lower()}",
-    }
+    return builders.credit(
+        account_id, credit_id, on, amount, reason=reason, reference=f"case-{credit_id.lower()}"
+    )
 
 
 def pending_credit_doc(
     account_id: str, credit_id: str, on: date, amount: str, reason: str = "Promotion"
 ) -> dict[str, Any]:
-    return {
-        "kind": "pending_credit",
-        "account_id": account_id,
-        "credit_id": credit_id,
-        "date": on.isoformat(),
-        "amount": amount,
-        "reason": reason,
-    }
+    return builders.pending_credit(account_id, credit_id, on, amount, reason=reason)
 
 
 def refund_doc(
     account_id: str, refund_id: str, on: date, amount: str, reason: str = "Overpaid"
 ) -> dict[str, Any]:
-    return {
-        "kind": "refund",
-        "account_id": account_id,
-        "refund_id": refund_id,
-        "date": on.isoformat(),
-        "amount": amount,
-        "reason": reason,
-    }
+    return builders.refund(account_id, refund_id, on, amount, reason=reason)
 
 
 # -- the web client's side ------------------------------------------------------------------------------

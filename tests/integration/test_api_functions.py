@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 import pytest
 
-from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.ledger.reading import months_before, utc_today
+from billing_portal.users.dynamo import DynamoUserRecords
 from localrun.template import resources
 from localrun.tokens import install_in_moto
 
@@ -731,7 +731,6 @@ def test_an_unknown_malformed_or_other_accounts_id_is_the_same_404(accounts: Any
 
 
 def test_me_is_the_signed_in_users_record(accounts: dict[str, str]) -> None:
-    store = DynamoLedgerStore(accounts["PortalTable"])
     ann = PortalUser(
         ANN.account_id,
         "ann@example.com",
@@ -741,18 +740,19 @@ def test_me_is_the_signed_in_users_record(accounts: dict[str, str]) -> None:
         True,
         "2026-01-02T03:04:05+00:00",
     )
-    store.put_user(ann)
-    store.put_user(
-        PortalUser(
-            BOB.account_id,
-            "bob@example.com",
-            "Bob",
-            "Tremblay",
-            "America/Montreal",
-            False,
-            "2026-01-03T00:00:00+00:00",
-        )
+    bob = PortalUser(
+        BOB.account_id,
+        "bob@example.com",
+        "Bob",
+        "Tremblay",
+        "America/Montreal",
+        False,
+        "2026-01-03T00:00:00+00:00",
     )
+    records = DynamoUserRecords(accounts["PortalTable"])
+    for user in (ann, bob):
+        records.release(user)  # the fixture's stand-in user, made again with the profile read here
+        records.claim(user)
 
     assert ok(get("/me")) == {
         "account_id": ANN.account_id,

@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
+from billed_calls import read_billed_calls
 from botocore.exceptions import ClientError
+from builders import noon
 
 from billing_portal.exports import cdr
 from billing_portal.ledger.dynamo import DynamoLedgerStore
@@ -109,7 +111,9 @@ class World:
 
     @property
     def reader(self) -> AccountReader:
-        return AccountReader(self.store, today=lambda: TODAY)
+        return AccountReader(
+            self.store, users=DynamoUserRecords(self.physical["PortalTable"]), clock=noon(TODAY)
+        )
 
     def invoices(self, account: demo.DemoAccount) -> list[dict[str, Any]]:
         found = [self.store.get_document(account.account_id, i) for i in account.invoice_ids]
@@ -120,7 +124,7 @@ class World:
         body = boto3.client("s3").get_object(
             Bucket=self.physical["CdrBucket"], Key=cdr.object_key(account_id, invoice_id)
         )["Body"]
-        return list(cdr.read_csv_gz(io.BytesIO(body.read())))
+        return read_billed_calls(io.BytesIO(body.read()))
 
     def history(self, account_id: str, types: str) -> list[Any]:
         query = HistoryQuery.model_validate({"type": types, "page_size": 100})

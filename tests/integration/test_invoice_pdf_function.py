@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 import pypdf
 
-from billing_portal.ledger.reading import HISTORY_MONTHS, months_before, utc_today
+from billing_portal.ledger.reading import utc_today
+from billing_portal.ledger.retention import HISTORY_MONTHS, months_before
 
 from .support import (
     Caller,

@@ -10,13 +10,15 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from builders import credit_document, invoice_document, payment_document
 from moto.core.botocore_stubber import BotocoreStubber
 
 from billing_portal.ledger import model as ledger
+from billing_portal.ledger.documents import PostingWrite, TransactionDocument
 from billing_portal.ledger.dynamo import DynamoLedgerStore
-from billing_portal.ledger.model import Entry, EntryType, HistoryRow, PaymentMethod
+from billing_portal.ledger.model import EntryType, HistoryRow
 from billing_portal.ledger.ports import Account, Address, DuplicateDocument, HistoryWindow
-from billing_portal.ledger.posting import PostingPlan, post
+from billing_portal.ledger.posting import PostingPlan, document_plan, post
 from billing_portal.shared.errors import ConcurrentUpdate
 
 THREADS = 20
@@ -32,9 +34,9 @@ class CountingStore(DynamoLedgerStore):
         self.conflicts = 0
         self._lock = threading.Lock()
 
-    def commit(self, account_id: str, posting: ledger.Posting, documents: list[dict[str, Any]]) -> None:
+    def commit(self, account_id: str, write: PostingWrite) -> None:
         try:
-            super().commit(account_id, posting, documents)
+            super().commit(account_id, write)
         except ConcurrentUpdate:
             with self._lock:
                 self.conflicts += 1
@@ -72,49 +74,19 @@ def new_account(store: DynamoLedgerStore, account_id: str) -> Account:
 
 
 def invoice_plan(invoice_id: str, on: date, cents: int) -> PostingPlan:
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        entry = Entry(invoice_id, EntryType.INVOICE, on, cents, "Invoice")
-        posting = ledger.post_invoice(account.ledger, entry, on + timedelta(days=30))
-        document = {
-            "id": invoice_id,
-            "type": "invoice",
-            "date": on,
-            "total_cents": cents,
-            "amount_paid_cents": 0,
-            "status": "open",
-            "applied": [],
-        }
-        return posting, [document]
-
-    return plan
+    return document_plan(lambda _: invoice_document(invoice_id, on, cents))
 
 
 def payment_plan(payment_id: str, on: date, cents: int) -> PostingPlan:
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        description = ledger.payment_description(PaymentMethod.CREDIT_CARD, on)
-        posting = ledger.post_payment(
-            account.ledger, Entry(payment_id, EntryType.PAYMENT, on, cents, description)
-        )
-        return posting, [{"id": payment_id, "type": "payment", "date": on, "amount_cents": cents}]
-
-    return plan
+    return document_plan(lambda _: payment_document(payment_id, on, cents))
 
 
 def credit_plan(credit_id: str, on: date, cents: int) -> PostingPlan:
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        entry = Entry(credit_id, EntryType.CREDIT, on, cents, f"Credit {credit_id}")
-        posting = ledger.post_credit(account.ledger, entry)
-        return posting, [{"id": credit_id, "type": "credit", "date": on, "amount_cents": cents}]
-
-    return plan
+    return document_plan(lambda _: credit_document(credit_id, on, cents))
 
 
 def pending_credit_plan(credit_id: str, on: date, cents: int) -> PostingPlan:
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        posting = ledger.add_pending_credit(account.ledger, credit_id, cents)
-        return posting, [{"id": credit_id, "type": "credit", "date": on, "amount_cents": cents}]
-
-    return plan
+    return document_plan(lambda _: credit_document(credit_id, on, cents, pending=True))
 
 
 def oldest_first(rows: list[HistoryRow]) -> list[HistoryRow]:
@@ -133,7 +105,7 @@ def all_read_before_any_writes(plan: PostingPlan, barrier: threading.Barrier) ->
     """The plan, whose first run waits until every thread has read the account: a guaranteed race."""
     waited = False
 
-    def run(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
+    def run(account: Account) -> tuple[ledger.Posting, list[TransactionDocument]]:
         nonlocal waited
         result = plan(account)
         if not waited:
@@ -247,10 +219,10 @@ def test_a_stale_ledger_version_is_refused_and_nothing_is_written(store: Countin
     on = date(2026, 3, 2)
     first, first_docs = credit_plan("CR-1", on, 10_00)(account)
     second, second_docs = credit_plan("CR-2", on, 20_00)(account)  # computed from the same, now stale, state
-    store.commit("acct-stale", first, first_docs)
+    store.commit("acct-stale", PostingWrite.of(first, first_docs))
 
     with pytest.raises(ConcurrentUpdate):
-        store.commit("acct-stale", second, second_docs)
+        store.commit("acct-stale", PostingWrite.of(second, second_docs))
 
     assert store.get_document("acct-stale", "CR-2") is None
     assert [r.id for r in store.history("acct-stale", None, ALL_TIME, 100)] == ["CR-1"]
@@ -267,7 +239,7 @@ def test_a_document_posted_before_is_a_duplicate_not_a_conflict(store: CountingS
     assert account is not None
     again, docs = credit_plan("CR-1", on, 10_00)(account)
     with pytest.raises(DuplicateDocument):
-        store.commit("acct-again", again, docs)
+        store.commit("acct-again", PostingWrite.of(again, docs))
     assert not post(store, "acct-again", credit_plan("CR-1", on, 10_00)).posted
 
     after = store.get_account("acct-again")

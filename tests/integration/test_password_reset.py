@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from billing_portal.notifications.ses import MailNotSent, SesMailer
+from billing_portal.notifications.mail import MailNotSent
+from billing_portal.notifications.ses import SesMailer
 from billing_portal.users.reset import INVALID_CODE, MAX_ATTEMPTS
 from localrun import events, functions, outbox
 

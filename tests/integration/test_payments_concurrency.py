@@ -10,10 +10,12 @@ because an environment never shares it either."""
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -23,15 +25,15 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
 
+from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.payments.idempotency import IdempotentOperation
+from billing_portal.payments.dynamo import DynamoPayments
+from billing_portal.payments.one_time import OneTimePayments, PaymentRequest
 from billing_portal.payments.sandbox import SandboxProcessor
-from billing_portal.payments.service import PaymentRequest
-from billing_portal.payments.setup import PaymentSettings, payment_service
 from billing_portal.shared.errors import PortalError
 from billing_portal.shared.money import format_cents, parse_amount
-from billing_portal.shared.settings import load_settings
 from billing_portal.users.dynamo import DynamoUserRecords
+from billing_portal.wiring import build_idempotent_operation
 from localrun import demo_moto, functions
 
 from .support import Caller, account_doc, call, days_ago, emails_sent, invoice_doc, posted
@@ -98,15 +100,26 @@ Submit = Callable[[str, dict[str, Any]], dict[str, Any]]
 Outcome = dict[str, Any]  # the payment's answer, or {"refused": <error code>}
 
 
+@dataclass(frozen=True)
+class IdempotencyTable:
+    idempotency_table_name: str
+
+
 def payment_function(idempotency_table: str) -> Submit:
     """One execution environment's POST /payments for Erable: the payment service, run once per account
     and Idempotency-Key, as functions/payments/app.py builds it."""
-    service = payment_service(load_settings(PaymentSettings))
+    table = os.environ["TABLE_NAME"]
+    service = OneTimePayments(
+        ledger_store=DynamoLedgerStore(table),
+        store=DynamoPayments(table),
+        users=DynamoUserRecords(table),
+        processor=SandboxProcessor(table),
+    )
 
     def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return service.pay(account_id, key, PaymentRequest.model_validate(request)).model_dump(mode="json")
 
-    once = IdempotentOperation(idempotency_table, "payments", pay)
+    once = build_idempotent_operation(IdempotencyTable(idempotency_table), "payments", pay)
 
     def submit(key: str, request: dict[str, Any]) -> dict[str, Any]:
         context = functions.LambdaContext("payments", str(uuid.uuid4()))

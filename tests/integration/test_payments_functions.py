@@ -19,12 +19,11 @@ import pytest
 
 from billing_portal.ledger.model import PAYMENT_PENDING
 from billing_portal.ledger.ports import Address, PortalUser
-from billing_portal.payments.cards import Card
+from billing_portal.payments.cards import AUTOPAY_CARD_EXPIRED, Card
 from billing_portal.payments.dynamo import DynamoPayments
 from billing_portal.payments.ports import AUTOPAY_METHOD_IN_USE, SavedMethod
 from billing_portal.payments.processor import SIGNATURE_HEADER, ChargeStatus, signature_header
 from billing_portal.payments.sandbox import TEST_EXPIRY, SandboxProcessor
-from billing_portal.payments.service import CARD_EXPIRED
 from billing_portal.shared.money import format_cents, parse_amount
 from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import functions
@@ -920,7 +919,7 @@ def test_an_expired_autopay_card_is_not_charged_and_the_users_are_told_once(mapl
     [notice] = mails_since(maple, mails)
     assert notice["to"] == [MAPLE_TOP.username]
     assert "INV-M1" in notice["subject"]
-    assert CARD_EXPIRED in notice["text"] and "Visa ending in 1881" in notice["text"]
+    assert AUTOPAY_CARD_EXPIRED in notice["text"] and "Visa ending in 1881" in notice["text"]
 
 
 def test_autopay_charges_what_is_still_owed_on_a_partly_paid_invoice(maple: dict[str, str]) -> None:

@@ -22,7 +22,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.users.cognito import CognitoDirectory
 from billing_portal.users.dynamo import DynamoUserRecords
-from billing_portal.users.service import DELETED_MEANWHILE
+from billing_portal.users.model import DELETED_MEANWHILE
 from localrun import events, functions, outbox, template
 
 from .support import Caller, Reply, account_doc, assert_error, call, posted

@@ -1,10 +1,12 @@
-"""The billing engine's documents, as the unit tests send them to `billing_portal.ledger.ingest.ingest`."""
+"""The billing engine's documents with the unit tests' defaults (`tests/builders.py` writes them), and
+sending them to `billing_portal.ledger.ingest.ingest`."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
+import builders
 from pydantic import BaseModel, TypeAdapter
 
 from billing_portal.ledger.ingest import IngestRequest, ingest
@@ -39,20 +41,9 @@ def send(
 
 
 def account(account_id: str, province: str = "ON", postal_code: str = "M5V 3L9") -> dict[str, Any]:
-    return {
-        "kind": "account",
-        "account_id": account_id,
-        "account_number": "100200300",
-        "name": "Érable Télécom Inc.",
-        "billing_address": {
-            "line1": "100 King Street West",
-            "city": "Toronto",
-            "province": province,
-            "postal_code": postal_code,
-        },
-        "time_zone": "America/Toronto",
-        "billing_contacts": ["billing@erable.example"],
-    }
+    return builders.account(
+        account_id, billing_address=builders.address(province=province, postal_code=postal_code)
+    )
 
 
 def invoice(
@@ -65,73 +56,27 @@ def invoice(
     cdr_key: str | None = None,
     cdr_usage_total: str | None = None,
 ) -> dict[str, Any]:
-    lines: list[dict[str, Any]] = [
-        {"description": "Seats", "category": "service", "quantity": 4, "amount": service}
-    ]
+    lines = [builders.line("Seats", "service", 4, service)]
     if usage is not None:
-        lines.append({"description": "Long distance", "category": "usage", "quantity": 120, "amount": usage})
-    period_end = issued - timedelta(days=1)
-    document: dict[str, Any] = {
-        "kind": "invoice",
-        "account_id": account_id,
-        "invoice_id": invoice_id,
-        "issue_date": issued.isoformat(),
-        "period_start": period_end.replace(day=1).isoformat(),
-        "period_end": period_end.isoformat(),
-        "due_date": (issued + timedelta(days=30)).isoformat(),
-        "lines": lines,
-    }
-    if cdr_key is not None:
-        document["cdr_file"] = {
-            "object_key": cdr_key,
-            "call_count": 120,
-            "usage_total": cdr_usage_total if cdr_usage_total is not None else usage,
-        }
-    return document
+        lines.append(builders.line("Long distance", "usage", 120, usage))
+    usage_total = cdr_usage_total if cdr_usage_total is not None else usage
+    cdr = builders.cdr_file(cdr_key, 120, usage_total) if cdr_key is not None else None
+    return builders.invoice(account_id, invoice_id, issued, lines, cdr=cdr)
 
 
 def payment(
     account_id: str, payment_id: str, paid: date, amount: str, method: str = "credit_card"
 ) -> dict[str, Any]:
-    return {
-        "kind": "payment",
-        "account_id": account_id,
-        "payment_id": payment_id,
-        "date": paid.isoformat(),
-        "amount": amount,
-        "method": method,
-        "reference": f"ref-{payment_id.lower()}",
-    }
+    return builders.payment(account_id, payment_id, paid, amount, method=method)
 
 
 def credit(account_id: str, credit_id: str, on: date, amount: str) -> dict[str, Any]:
-    return {
-        "kind": "credit",
-        "account_id": account_id,
-        "credit_id": credit_id,
-        "date": on.isoformat(),
-        "amount": amount,
-        "reason": "Service outage",
-    }
+    return builders.credit(account_id, credit_id, on, amount, reason="Service outage")
 
 
 def refund(account_id: str, refund_id: str, on: date, amount: str) -> dict[str, Any]:
-    return {
-        "kind": "refund",
-        "account_id": account_id,
-        "refund_id": refund_id,
-        "date": on.isoformat(),
-        "amount": amount,
-        "reason": "Credit balance returned",
-    }
+    return builders.refund(account_id, refund_id, on, amount, reason="Credit balance returned")
 
 
 def pending_credit(account_id: str, credit_id: str, on: date, amount: str) -> dict[str, Any]:
-    return {
-        "kind": "pending_credit",
-        "account_id": account_id,
-        "credit_id": credit_id,
-        "date": on.isoformat(),
-        "amount": amount,
-        "reason": "Promotion on the next invoice",
-    }
+    return builders.pending_credit(account_id, credit_id, on, amount, reason="Promotion on the next invoice")

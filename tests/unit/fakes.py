@@ -9,10 +9,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from billing_portal.ledger.model import EntryType, HistoryRow, Posting, invoice_status
+from billing_portal.exports.service import ExportRecord
+from billing_portal.invoices.links import safe_filename
+from billing_portal.ledger.documents import PostingWrite
+from billing_portal.ledger.model import EntryType, HistoryRow
 from billing_portal.ledger.ports import (
     Account,
     Address,
@@ -22,9 +26,11 @@ from billing_portal.ledger.ports import (
     UserSessions,
     row_sort_key,
 )
+from billing_portal.notifications.dynamo import change_of_item
+from billing_portal.notifications.mail import MailNotSent
 from billing_portal.notifications.notice_log import Claim
-from billing_portal.notifications.service import Change
-from billing_portal.notifications.ses import MailNotSent
+from billing_portal.notifications.notices import Change
+from billing_portal.payments.autopay_setting import AUTOPAY_OFF, AutopayMethod, AutopaySetting
 from billing_portal.payments.cards import Card
 from billing_portal.payments.ports import (
     AUTOPAY_METHOD_IN_USE,
@@ -43,14 +49,15 @@ from billing_portal.payments.processor import (
 )
 from billing_portal.shared.errors import ConcurrentUpdate, NotFound
 from billing_portal.users.emails import Email
-from billing_portal.users.reset import MAX_ATTEMPTS, IssuedCode
-from billing_portal.users.service import (
+from billing_portal.users.model import (
     DELETED_MEANWHILE,
+    USER_NOT_FOUND,
     USERNAME_TAKEN,
     DeletedMeanwhile,
     UsernameClaim,
     UsernameTaken,
 )
+from billing_portal.users.ports import IssuedCode
 
 
 def stored(value: Any) -> Any:
@@ -78,7 +85,8 @@ class Clock:
 
 class FakeStream:
     """The table's stream: the item changes the fakes below record as the adapters' writes would cause them
-    (history rows written, payment records saved, users marked invited, usernames tombstoned), in order."""
+    (history rows written, payment records saved, users marked invited, usernames tombstoned), read as the
+    notifier's stream adapter reads them; in order, leaving out those that tell of nothing."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.changes: list[Change] = []
@@ -90,7 +98,10 @@ class FakeStream:
         def image(values: dict[str, Any] | None) -> dict[str, Any] | None:
             return {"PK": pk, "SK": sk, **stored(values)} if values is not None else None
 
-        self.changes.append(Change(event, {"PK": pk, "SK": sk}, image(new), image(old), self.clock()))
+        keys = {"PK": pk, "SK": sk}
+        change = change_of_item(event=event, keys=keys, new=image(new), old=image(old), at=self.clock())
+        if change is not None:
+            self.changes.append(change)
 
 
 class FakeLedgerStore:
@@ -130,14 +141,15 @@ class FakeLedgerStore:
 
     # -- postings -------------------------------------------------------------------------------------
 
-    def commit(self, account_id: str, posting: Posting, documents: list[dict[str, Any]]) -> None:
+    def commit(self, account_id: str, write: PostingWrite) -> None:
         if self.before_commit is not None:
             hook, self.before_commit = self.before_commit, None
             hook(account_id)
+        posting = write.posting
         rows = self.rows.setdefault(account_id, {})
         docs = self.documents.setdefault(account_id, {})
         # As in the adapter's transaction: a document that exists already wins over a moved ledger.
-        if any(doc["id"] in docs for doc in documents):
+        if any(doc.id in docs for doc in write.documents):
             raise DuplicateDocument
         account = self.accounts.get(account_id)
         if account is None or account.ledger.version != posting.before.version:
@@ -145,34 +157,27 @@ class FakeLedgerStore:
         new_rows = {row_sort_key(row.date, row.seq): row for row in posting.rows}
         if any(key in rows for key in new_rows) or len(new_rows) != len(posting.rows):
             raise ConcurrentUpdate
-        new_docs: dict[str, dict[str, Any]] = {doc["id"]: stored(doc) for doc in documents}
+        new_docs = {doc.id: doc.stored() for doc in write.documents}
         touched: dict[str, dict[str, Any]] = {}
 
-        def document(document_id: str) -> dict[str, Any]:
-            if document_id in new_docs:
-                return new_docs[document_id]
+        def stored_before(document_id: str) -> dict[str, Any]:
             if document_id not in touched:
                 if document_id not in docs:  # the adapter's update is conditional on the item existing
                     raise ConcurrentUpdate
                 touched[document_id] = copy.deepcopy(docs[document_id])
             return touched[document_id]
 
-        for allocation in posting.allocations:
-            invoice = document(allocation.invoice_id)
-            invoice["amount_paid_cents"] = invoice.get("amount_paid_cents", 0) + allocation.cents
-            invoice["status"] = invoice_status(
-                allocation.invoice_total_cents, allocation.invoice_outstanding_after
-            )
-            invoice["applied"] = [
-                *invoice.get("applied", []),
-                {"source_id": allocation.source_id, "cents": allocation.cents},
-            ]
-        for credit_id in posting.consumed_pending_credits:
-            if credit_id in new_docs:
-                continue
-            credit = document(credit_id)
-            credit["status"] = "applied"
-            credit["applied_on_invoice"] = posting.rows[0].id
+        # As the adapter's update expressions write them.
+        for payment in write.invoice_payments:
+            invoice = stored_before(payment.invoice_id)
+            invoice["amount_paid_cents"] += payment.cents
+            invoice["status"] = payment.status
+            applied_to = {"source_id": payment.source_id, "cents": payment.cents}
+            invoice["applied"] = [*invoice["applied"], applied_to]
+        for applied in write.applied_credits:
+            credit = stored_before(applied.credit_id)
+            credit["status"] = applied.status
+            credit["applied_on_invoice"] = applied.invoice_id
 
         # Every check passed: write it all.
         self.accounts[account_id] = replace(account, ledger=posting.after)
@@ -208,7 +213,8 @@ class FakeLedgerStore:
     def get_user(self, account_id: str, username: str) -> PortalUser | None:
         return self.users.get((account_id, username))
 
-    def put_user(self, user: PortalUser) -> None:
+    def seed_user(self, user: PortalUser) -> None:
+        """The test's own: a portal user the account has (the users capability writes them)."""
         self.users[(user.account_id, user.username)] = user
 
     def get_account_and_sessions(
@@ -237,11 +243,72 @@ class FakeCdrFiles:
         return object_key in self.keys
 
 
+# -- invoice PDFs and CDR exports -----------------------------------------------------------------------
+
+
+class FakeDocuments:
+    """`invoices.links.DocumentFiles` in memory: the documents bucket's objects, every write, and every
+    link handed out, presigned as S3 presigns one (the object in the path, the attachment's name, its type
+    and lifetime in the query)."""
+
+    def __init__(self, bucket: str = "documents") -> None:
+        self.bucket = bucket
+        self.objects: dict[str, tuple[bytes, str]] = {}
+        self.puts: list[str] = []
+        self.links: list[tuple[str, str, str, timedelta]] = []
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = (data, content_type)
+        self.puts.append(key)
+
+    def download_link(self, key: str, filename: str, content_type: str, lifetime: timedelta) -> str:
+        self.links.append((key, filename, content_type, lifetime))
+        query = urlencode(
+            {
+                "response-content-disposition": f'attachment; filename="{safe_filename(filename)}"',
+                "response-content-type": content_type,
+                "X-Amz-Expires": int(lifetime.total_seconds()),
+            }
+        )
+        return f"https://{self.bucket}.s3.ca-central-1.amazonaws.com/{quote(key)}?{query}"
+
+
+class FakeExports:
+    """`exports.service.ExportStore` in memory: a record put replaces the one of the same id."""
+
+    def __init__(self) -> None:
+        self.stored: dict[tuple[str, str], ExportRecord] = {}
+        self.writes = 0
+
+    def put_export(self, record: ExportRecord) -> None:
+        self.writes += 1
+        self.stored[(record.account_id, record.id)] = record
+
+    def get_export(self, account_id: str, export_id: str) -> ExportRecord | None:
+        return self.stored.get((account_id, export_id))
+
+
+class FakeExportQueue:
+    """`exports.service.ExportQueue`: what was sent to the worker; `broken` when the queue is unreachable."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.broken = False
+
+    def send(self, account_id: str, export_id: str) -> None:
+        if self.broken:
+            raise ConnectionError("the queue is unreachable")
+        self.sent.append((account_id, export_id))
+
+
 # -- Manage Users and sign-in ---------------------------------------------------------------------------
 
 
 class FakeUserRecords:
-    """`users.service.UserRecords` in memory, keeping the adapter's promises: a username is claimed
+    """`users.ports.UserRecords` in memory, keeping the adapter's promises: a username is claimed
     once and for all (a deleted one stays taken), the claim and the user are written together, a release
     only undoes an active claim of the same account, a restore only a deleted one of the same account; a
     delete is decided only while the deleting user is still one of the account's. Also the edge's
@@ -309,7 +376,7 @@ class FakeUserRecords:
         if deleting not in self.users or deleting in self.withdrawn:
             raise DeletedMeanwhile(DELETED_MEANWHILE)
         if (user.account_id, user.username) not in self.users:
-            raise NotFound("That user was not found.")
+            raise NotFound(USER_NOT_FOUND)
         self.withdrawn.add((user.account_id, user.username))
 
     def reinstate(self, user: PortalUser) -> None:
@@ -331,7 +398,7 @@ class FakeUserRecords:
         if claim is not None and claim.account_id != user.account_id:
             raise AssertionError(f"tombstone of a claim that is not this account's: {claim}")
         if claim is None or claim.deleted or (user.account_id, user.username) not in self.users:
-            raise NotFound("That user was not found.")
+            raise NotFound(USER_NOT_FOUND)
         self.claims[user.username] = UsernameClaim(
             user.username, user.account_id, deleted=True, snapshot=stored(asdict(user))
         )
@@ -446,7 +513,7 @@ class FakeMailer:
 
 
 class FakeResetCodes:
-    """`billing_portal.users.reset.ResetCodes`: one outstanding code per username; `consume` is a
+    """`billing_portal.users.ports.ResetCodes`: one outstanding code per username; `consume` is a
     compare-and-delete on the code that was read, refused once the attempts are used up."""
 
     def __init__(self) -> None:
@@ -465,12 +532,12 @@ class FakeResetCodes:
         if current is not None and current.digest == code.digest:
             self.codes[username] = replace(current, attempts=current.attempts + 1)
 
-    def consume(self, username: str, code: IssuedCode) -> bool:
+    def consume(self, username: str, code: IssuedCode, max_attempts: int) -> bool:
         if self.before_consume is not None:
             hook, self.before_consume = self.before_consume, None
             hook(username)
         current = self.codes.get(username)
-        if current is None or current.digest != code.digest or current.attempts >= MAX_ATTEMPTS:
+        if current is None or current.digest != code.digest or current.attempts >= max_attempts:
             return False
         del self.codes[username]
         return True
@@ -481,9 +548,9 @@ class FakeResetCodes:
 
 class FakePaymentStore:
     """`billing_portal.payments.ports.PaymentStore` in memory, over a FakeLedgerStore: Auto Pay lives on the
-    account as the adapter keeps it there (`{enabled, payment_method: {id, brand, last4, exp_month,
-    exp_year}}`); a payment is started once (an existing record is answered, nothing written); a method
-    that Auto Pay uses cannot be deleted; a callback delivery is accepted once."""
+    account as the adapter keeps it there (an `AutopaySetting`); a payment is started once (an existing
+    record is answered, nothing written); a method that Auto Pay uses cannot be deleted; a callback delivery
+    is accepted once."""
 
     def __init__(self, ledger_store: FakeLedgerStore, stream: FakeStream | None = None) -> None:
         self.ledger_store = ledger_store
@@ -505,8 +572,7 @@ class FakePaymentStore:
         if (account_id, method_id) not in self.methods:
             return False
         account = self.ledger_store.get_account(account_id)
-        autopay = (account.autopay if account else None) or {}
-        if autopay.get("enabled") and (autopay.get("payment_method") or {}).get("id") == method_id:
+        if account is not None and account.autopay.method_id == method_id:
             raise AutopayMethodInUse(AUTOPAY_METHOD_IN_USE)
         del self.methods[(account_id, method_id)]
         return True
@@ -515,18 +581,18 @@ class FakePaymentStore:
         account = self.ledger_store.get_account(account_id)
         if account is None or (account_id, method.id) not in self.methods:
             return False
-        autopay = {"enabled": True, "payment_method": {"id": method.id, **asdict(method.card)}}
+        autopay = AutopaySetting(AutopayMethod(method.id, method.card))
         self.ledger_store.accounts[account_id] = replace(account, autopay=autopay)
         return True
 
     def disable_autopay(self, account_id: str) -> None:
         account = self.ledger_store.get_account(account_id)
         if account is not None:
-            self.ledger_store.accounts[account_id] = replace(account, autopay={"enabled": False})
+            self.ledger_store.accounts[account_id] = replace(account, autopay=AUTOPAY_OFF)
 
     def autopay_accounts(self) -> Iterator[str]:
         for account_id, account in sorted(self.ledger_store.accounts.items()):
-            if (account.autopay or {}).get("enabled"):
+            if account.autopay.enabled:
                 yield account_id
 
     def get_payment(self, account_id: str, payment_id: str) -> PaymentRecord | None:

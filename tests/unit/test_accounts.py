@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from builders import noon
 from pydantic import ValidationError
 
 from billing_portal.ledger import views, views_details, views_history
@@ -89,7 +90,7 @@ def history() -> tuple[FakeLedgerStore, list[Posted]]:
 
 @pytest.fixture
 def reader(history: tuple[FakeLedgerStore, list[Posted]]) -> AccountReader:
-    return AccountReader(history[0], today=lambda: TODAY)
+    return AccountReader(history[0], users=history[0], clock=noon(TODAY))
 
 
 def query(**params: str) -> HistoryQuery:
@@ -259,7 +260,7 @@ def test_a_page_exactly_full_is_the_last_page() -> None:
     send(store, documents.account("acct-ten"))
     for day in range(1, 11):
         send(store, documents.payment("acct-ten", f"PAY-{day}", date(2026, 10, day), "1.00"))
-    page = AccountReader(store, today=lambda: TODAY).history("acct-ten", query())
+    page = AccountReader(store, users=store, clock=noon(TODAY)).history("acct-ten", query())
     assert len(page.items) == 10
     assert page.next_cursor is None
 
@@ -267,7 +268,7 @@ def test_a_page_exactly_full_is_the_last_page() -> None:
 def test_no_rows_is_an_empty_page() -> None:
     store = FakeLedgerStore()
     send(store, documents.account("acct-new"))
-    page = AccountReader(store, today=lambda: TODAY).history("acct-new", query())
+    page = AccountReader(store, users=store, clock=noon(TODAY)).history("acct-new", query())
     assert page.items == []
     assert page.next_cursor is None
 
@@ -316,7 +317,7 @@ def test_an_invoice_exactly_24_months_old_is_listed_with_its_pdf_and_a_day_older
     send(store, documents.account("acct-edge"))
     send(store, documents.invoice("acct-edge", "INV-OLD", EARLIEST - timedelta(days=1)))
     send(store, documents.invoice("acct-edge", "INV-EDGE", EARLIEST))
-    reader = AccountReader(store, today=lambda: TODAY)
+    reader = AccountReader(store, users=store, clock=noon(TODAY))
 
     page = reader.history("acct-edge", query())
 
@@ -419,7 +420,7 @@ def dashboard_after(*sent: dict[str, Any]) -> views.Dashboard:
     send(store, documents.account("acct-dash"))
     for document in sent:
         send(store, document)
-    return AccountReader(store, today=lambda: TODAY).dashboard("acct-dash")
+    return AccountReader(store, users=store, clock=noon(TODAY)).dashboard("acct-dash")
 
 
 def test_the_dashboard_shows_what_is_owed_and_when() -> None:
@@ -469,13 +470,13 @@ def test_a_credit_balance_is_negative_with_nothing_due() -> None:
 
 def test_the_dashboard_of_an_unknown_account_is_not_found() -> None:
     with pytest.raises(NotFound):
-        AccountReader(FakeLedgerStore(), today=lambda: TODAY).dashboard("acct-none")
+        AccountReader(FakeLedgerStore(), users=FakeLedgerStore(), clock=noon(TODAY)).dashboard("acct-none")
 
 
 def test_a_profile_change_shows_on_the_dashboard() -> None:
     store = FakeLedgerStore()
     send(store, documents.account("acct-prof"))
-    reader = AccountReader(store, today=lambda: TODAY)
+    reader = AccountReader(store, users=store, clock=noon(TODAY))
     change = ProfileUpdate.model_validate(
         {
             "billing_address": {
@@ -510,8 +511,8 @@ def test_me_is_the_signed_in_user() -> None:
         True,
         "2026-01-01T00:00:00+00:00",
     )
-    store.put_user(user)
-    reader = AccountReader(store, today=lambda: TODAY)
+    store.seed_user(user)
+    reader = AccountReader(store, users=store, clock=noon(TODAY))
     me = reader.me("acct-me", "dana@erable.example")
     assert (me.username, me.first_name, me.account_id) == ("dana@erable.example", "Dana", "acct-me")
     with pytest.raises(NotFound):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pydantic import ValidationError
@@ -23,12 +24,21 @@ from billing_portal.exports.service import (
     NoCallsToExport,
 )
 from billing_portal.exports.writers import ExportHeader, ExportSummary
+from billing_portal.invoices.links import LINK_LIFETIME
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.ledger.reading import months_before
+from billing_portal.ledger.retention import months_before
 from billing_portal.shared.errors import Gone, NotFound
 
 from . import documents
-from .fakes import FakeCdrFiles, FakeLedgerStore, FakeUserRecords
+from .fakes import (
+    Clock,
+    FakeCdrFiles,
+    FakeDocuments,
+    FakeExportQueue,
+    FakeExports,
+    FakeLedgerStore,
+    FakeUserRecords,
+)
 
 ACCOUNT, OTHER = "acct-exports", "acct-other"
 USER = "ana@erable.example"
@@ -39,56 +49,11 @@ RETENTION_DAYS = 7
 CALLS, USAGE_CENTS = 120, 2345
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class FakeExports:
-    stored: dict[tuple[str, str], ExportRecord] = field(default_factory=dict)
-    writes: int = 0
-
-    def put_export(self, record: ExportRecord) -> None:
-        self.writes += 1
-        self.stored[(record.account_id, record.id)] = record
-
-    def get_export(self, account_id: str, export_id: str) -> ExportRecord | None:
-        return self.stored.get((account_id, export_id))
-
-
-@dataclass
-class FakeFiles:
-    """The documents bucket: which keys exist, and links that say what they were signed for."""
-
-    keys: set[str] = field(default_factory=set)
-
-    def exists(self, key: str) -> bool:
-        return key in self.keys
-
-    def download_link(self, key: str, filename: str, content_type: str, seconds: int = 300) -> str:
-        return f"https://documents.example/{key}?filename={filename}&type={content_type}&expires={seconds}"
-
-
-@dataclass
-class FakeQueue:
-    sent: list[tuple[str, str]] = field(default_factory=list)
-    broken: bool = False
-
-    def send(self, account_id: str, export_id: str) -> None:
-        if self.broken:
-            raise ConnectionError("the queue is unreachable")
-        self.sent.append((account_id, export_id))
-
-
 @dataclass
 class FakeEngine:
     """The export engine between the buckets: writes the file and sums the calls it was given."""
 
-    files: FakeFiles
+    files: FakeDocuments
     rows: int = CALLS
     cents_by_category: dict[str, int] = field(default_factory=lambda: {"Long distance": USAGE_CENTS})
     failure: BaseException | None = None
@@ -98,7 +63,7 @@ class FakeEngine:
         self.calls.append((cdr_key, export_key, fmt, header))
         if self.failure is not None:
             raise self.failure
-        self.files.keys.add(export_key)
+        self.files.put_bytes(export_key, b"the export", fmt)
         cents = dict(self.cents_by_category)
         return ExportSummary(self.rows, sum(cents.values()), cents)
 
@@ -108,17 +73,17 @@ class World:
         self.ledger = FakeLedgerStore()
         self.records = FakeExports()
         self.users = FakeUserRecords()
-        self.files = FakeFiles()
-        self.queue = FakeQueue()
+        self.files = FakeDocuments()
+        self.queue = FakeExportQueue()
         self.engine = FakeEngine(self.files)
-        self.clock = Clock()
+        self.clock = Clock(NOW)
         self.service = ExportService(
-            self.ledger,
-            self.records,
-            self.users,
-            self.files,
-            self.engine,
-            RETENTION_DAYS,
+            ledger=self.ledger,
+            records=self.records,
+            users=self.users,
+            files=self.files,
+            write=self.engine,
+            retention_days=RETENTION_DAYS,
             queue=self.queue,
             clock=self.clock,
         )
@@ -155,6 +120,13 @@ def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def signed_for(url: str | None) -> dict[str, str]:
+    """What a download link was signed for: the object's key, and its query (type, lifetime, name)."""
+    assert url is not None
+    parts = urlsplit(url)
+    return {"key": parts.path.lstrip("/"), **{name: v[0] for name, v in parse_qs(parts.query).items()}}
+
+
 # -- made in the request ---------------------------------------------------------------------------------
 
 
@@ -174,7 +146,9 @@ def test_a_small_export_is_made_in_the_request_in_the_users_time_zone(
 
     assert (status, view.status, view.row_count) == (201, ExportStatus.READY, CALLS)
     assert view.filename == f"CDR-INV-202610.{fmt}"
-    assert view.url is not None and f"type={content_type}" in view.url and "expires=300" in view.url
+    link = signed_for(view.url)
+    assert link["response-content-type"].startswith(content_type)
+    assert link["X-Amz-Expires"] == str(int(LINK_LIFETIME.total_seconds())) == "300"
     assert view.expires_at == "2026-11-22T15:05:00+00:00"
     [(cdr_key, export_key, written_as, header)] = world.engine.calls
     assert (cdr_key, written_as) == (f"billed/{ACCOUNT}/INV-202610.csv.gz", fmt)
@@ -236,11 +210,11 @@ def test_a_large_export_is_queued_then_made_by_the_worker(
     assert world.engine.calls == []
     assert world.service.status(ACCOUNT, view.id).body() == {"id": view.id, "status": "pending"}
 
-    world.clock.now = NOW + timedelta(minutes=3)
+    world.clock.at = NOW + timedelta(minutes=3)
     made = world.service.run(ACCOUNT, view.id)
 
     assert made is not None and made.status is ExportStatus.READY
-    assert made.expires_at == epoch(world.clock.now + timedelta(days=RETENTION_DAYS + 2))
+    assert made.expires_at == epoch(world.clock.at + timedelta(days=RETENTION_DAYS + 2))
     ready = world.service.status(ACCOUNT, view.id)
     assert (ready.status, ready.row_count, ready.filename) == (
         ExportStatus.READY,
@@ -271,7 +245,7 @@ def test_a_message_for_an_export_that_is_not_there_does_nothing(world: World) ->
 def test_each_poll_of_a_ready_export_gets_a_fresh_link(world: World) -> None:
     world.invoice("INV-202610", date(2026, 10, 1))
     _, view = world.request("INV-202610")
-    world.clock.now = NOW + timedelta(minutes=30)
+    world.clock.at = NOW + timedelta(minutes=30)
     later = world.service.status(ACCOUNT, view.id)
     assert later.expires_at == "2026-11-22T15:35:00+00:00"
 
@@ -429,9 +403,9 @@ def test_a_pending_export_whose_worker_never_finished_shows_as_failed(
     monkeypatch.setitem(exports.INLINE_CALLS, "csv", 0)
     world.invoice("INV-202610", date(2026, 10, 1))
     _, view = world.request("INV-202610")
-    world.clock.now = NOW + exports.PENDING_LIMIT
+    world.clock.at = NOW + exports.PENDING_LIMIT
     assert world.service.status(ACCOUNT, view.id).status is ExportStatus.PENDING
-    world.clock.now += timedelta(seconds=1)
+    world.clock.at += timedelta(seconds=1)
     stale = world.service.status(ACCOUNT, view.id)
     assert (stale.status, stale.message) == (ExportStatus.FAILED, exports.NOT_MADE)
 
@@ -442,7 +416,7 @@ def test_a_pending_export_whose_worker_never_finished_shows_as_failed(
 def test_an_expired_file_says_so_and_a_new_request_makes_a_new_export(world: World) -> None:
     world.invoice("INV-202610", date(2026, 10, 1))
     _, first = world.request("INV-202610")
-    world.files.keys.clear()  # the lifecycle rule removed the file
+    world.files.objects.clear()  # the lifecycle rule removed the file
     expired = world.service.status(ACCOUNT, first.id)
     assert (expired.status, expired.url) == (ExportStatus.FAILED, None)
     assert expired.message is not None and f"{RETENTION_DAYS} days" in expired.message
@@ -456,7 +430,7 @@ def test_past_its_records_time_to_live_an_export_is_expired_whatever_the_bucket_
     world.invoice("INV-202610", date(2026, 10, 1))
     _, view = world.request("INV-202610")
     # DynamoDB deletes expired items within days, not at once: the record can still be read.
-    world.clock.now = datetime.fromtimestamp(world.record(view.id).expires_at, UTC)
+    world.clock.at = datetime.fromtimestamp(world.record(view.id).expires_at, UTC)
     assert world.service.status(ACCOUNT, view.id).status is ExportStatus.FAILED
 
 

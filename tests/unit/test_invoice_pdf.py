@@ -12,14 +12,14 @@ import pypdf
 import pytest
 
 from billing_portal.invoices.drawing import dollars, draw_invoice
-from billing_portal.invoices.s3 import MAX_LINK_SECONDS
+from billing_portal.invoices.links import LINK_LIFETIME
 from billing_portal.invoices.service import InvoicePdfService
-from billing_portal.ledger.reading import HISTORY_MONTHS, months_before
+from billing_portal.ledger.retention import HISTORY_MONTHS, months_before
 from billing_portal.shared.errors import Gone, NotFound
 
 from . import documents
 from .documents import send
-from .fakes import FakeLedgerStore
+from .fakes import FakeDocuments, FakeLedgerStore
 
 ISSUED = date(2026, 10, 1)
 
@@ -237,28 +237,6 @@ def test_amounts_print_as_dollars_with_thousands_separators(cents: int, shown: s
 # -- the download link ------------------------------------------------------------------------------------
 
 
-class FakeDocuments:
-    """The documents bucket in memory; remembers every write and every link handed out."""
-
-    def __init__(self) -> None:
-        self.objects: dict[str, tuple[bytes, str]] = {}
-        self.puts: list[str] = []
-        self.links: list[tuple[str, str, str, int]] = []
-
-    def exists(self, key: str) -> bool:
-        return key in self.objects
-
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        self.objects[key] = (data, content_type)
-        self.puts.append(key)
-
-    def download_link(
-        self, key: str, filename: str, content_type: str, seconds: int = MAX_LINK_SECONDS
-    ) -> str:
-        self.links.append((key, filename, content_type, seconds))
-        return f"https://documents.example/{key}?expires={seconds}"
-
-
 TODAY = date(2026, 11, 15)
 NOW = datetime(2026, 11, 15, 14, 0, 7, 654321, tzinfo=UTC)
 
@@ -277,7 +255,7 @@ def service(store: FakeLedgerStore) -> tuple[InvoicePdfService, FakeDocuments]:
     send(store, documents.payment("acct-link", "PAY-1", date(2026, 11, 2), "10.00"))
     send(store, invoice_doc("acct-other", "INV-THEIRS", [("Seats", "service", 1, "10.00")]))
     bucket = FakeDocuments()
-    return InvoicePdfService(store, bucket, today=lambda: TODAY, now=lambda: NOW), bucket
+    return InvoicePdfService(store, bucket, clock=lambda: NOW), bucket
 
 
 def test_the_pdf_is_drawn_once_then_linked_from_the_bucket(
@@ -293,8 +271,12 @@ def test_the_pdf_is_drawn_once_then_linked_from_the_bucket(
     data, content_type = bucket.objects[key]
     assert data.startswith(b"%PDF-") and content_type == "application/pdf"
     assert first.filename == second.filename == "Invoice-INV-100482731-202610.pdf"
-    assert bucket.links == [(key, first.filename, "application/pdf", MAX_LINK_SECONDS)] * 2
-    assert first.url == second.url == f"https://documents.example/{key}?expires={MAX_LINK_SECONDS}"
+    assert bucket.links == [(key, first.filename, "application/pdf", LINK_LIFETIME)] * 2
+    assert (
+        first.url
+        == second.url
+        == FakeDocuments().download_link(key, first.filename, "application/pdf", LINK_LIFETIME)
+    )
 
 
 def test_the_link_expires_five_minutes_after_it_is_signed(
@@ -304,8 +286,8 @@ def test_the_link_expires_five_minutes_after_it_is_signed(
 
     link = pdfs.pdf_link("acct-link", "INV-100482731")
 
-    [(_, _, _, seconds)] = bucket.links
-    assert seconds <= 300
+    [(_, _, _, lifetime)] = bucket.links
+    assert lifetime == LINK_LIFETIME == timedelta(minutes=5)
     # Whole seconds, as the signature's date: never later than the link really stops working.
     assert link.expires_at == "2026-11-15T14:05:07+00:00"
 
@@ -355,5 +337,5 @@ def test_the_file_name_says_the_invoice_and_its_month_once(
 ) -> None:
     send(store, account_doc("acct-name"))
     send(store, invoice_doc("acct-name", invoice_id, [("Seats", "service", 1, "10.00")]))
-    pdfs = InvoicePdfService(store, FakeDocuments(), today=lambda: TODAY, now=lambda: NOW)
+    pdfs = InvoicePdfService(store, FakeDocuments(), clock=lambda: NOW)
     assert pdfs.pdf_link("acct-name", invoice_id).filename == filename

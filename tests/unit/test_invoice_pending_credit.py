@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from builders import noon
+
 from billing_portal.ledger.reading import AccountReader
 from billing_portal.ledger.views_details import InvoiceDetails
 from billing_portal.shared.money import format_cents, parse_amount
@@ -21,7 +23,7 @@ TODAY = date(2026, 11, 20)
 def world() -> tuple[FakeLedgerStore, AccountReader]:
     store = FakeLedgerStore()
     assert documents.send(store, documents.account(ACCOUNT)) == "created"
-    return store, AccountReader(store, today=lambda: TODAY)
+    return store, AccountReader(store, users=store, clock=noon(TODAY))
 
 
 def invoice(reader: AccountReader, invoice_id: str) -> InvoiceDetails:

@@ -12,13 +12,10 @@ from typing import Any
 import pytest
 
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.notifications.service import (
-    Change,
-    DeliveryIncomplete,
-    NotificationService,
-    notice_of,
-)
-from billing_portal.notifications.ses import MailNotSent
+from billing_portal.notifications.dynamo import change_of_item
+from billing_portal.notifications.mail import MailNotSent
+from billing_portal.notifications.notices import Change, UserDeleted, notice_of
+from billing_portal.notifications.service import DeliveryIncomplete, NotificationService
 from billing_portal.payments.cards import Card
 from billing_portal.payments.ports import PaymentRecord, PaymentStatus
 from billing_portal.users.emails import Email
@@ -55,23 +52,23 @@ class World:
         self.suppressions = FakeSuppressionList()
         self.sleeps: list[float] = []
         self.notifier = NotificationService(
-            self.ledger,
-            self.records,
-            self.payments,
-            self.sent_log,
-            self.suppressions,
-            self.mailer,
-            PORTAL_URL + "/",
+            ledger=self.ledger,
+            users=self.records,
+            payments=self.payments,
+            sent_log=self.sent_log,
+            suppressions=self.suppressions,
+            mailer=self.mailer,
+            portal_url=PORTAL_URL + "/",
             clock=self.clock,
             sleep=self.sleeps.append,
         )
         minutes = itertools.count()
         self.users = UserService(
-            self.records,
-            FakeDirectory(),
-            FakeMailer(),  # the welcome emails, not under test here
-            PORTAL_URL,
-            now=lambda: (self.clock() + timedelta(minutes=next(minutes))).isoformat(),
+            records=self.records,
+            directory=FakeDirectory(),
+            mailer=FakeMailer(),  # the welcome emails, not under test here
+            portal_url=PORTAL_URL,
+            clock=lambda: self.clock() + timedelta(minutes=next(minutes)),
         )
         assert documents.send(self.ledger, documents.account(ACCOUNT)) == "created"
 
@@ -228,7 +225,9 @@ def test_a_user_added_whose_invitation_failed_is_never_told() -> None:
     world.user("ana@erable.example")
     directory = FakeDirectory()
     directory.fail["create_user"] = ConnectionError("Cognito is unreachable")
-    users = UserService(world.records, directory, FakeMailer(), PORTAL_URL)
+    users = UserService(
+        records=world.records, directory=directory, mailer=FakeMailer(), portal_url=PORTAL_URL
+    )
     first = len(world.stream.changes)
     with pytest.raises(ConnectionError):
         users.create(
@@ -254,20 +253,33 @@ def test_a_user_deleted_is_told_to_the_remaining_users(world: World) -> None:
 def test_changes_that_tell_nothing_send_nothing(world: World) -> None:
     at = NOV_20
     keys = {"PK": f"ACCOUNT#{ACCOUNT}", "SK": "ACCOUNT"}
-    profile = Change("MODIFY", keys, {**keys, "name": "New"}, {**keys, "name": "Old"}, at)
+    profile = change_of_item(
+        event="MODIFY", keys=keys, new={**keys, "name": "New"}, old={**keys, "name": "Old"}, at=at
+    )
     user_keys = {"PK": f"ACCOUNT#{ACCOUNT}", "SK": "USER#ana@erable.example"}
-    renamed = Change("MODIFY", user_keys, {"first_name": "Ana"}, {"first_name": "Pat"}, at)
-    history_removed = Change(
-        "REMOVE", {"PK": f"ACCOUNT#{ACCOUNT}", "SK": "TXN#2026-11-20#00000001"}, None, {}, at
+    renamed = change_of_item(
+        event="MODIFY", keys=user_keys, new={"first_name": "Ana"}, old={"first_name": "Pat"}, at=at
+    )
+    history_removed = change_of_item(
+        event="REMOVE",
+        keys={"PK": f"ACCOUNT#{ACCOUNT}", "SK": "TXN#2026-11-20#00000001"},
+        new=None,
+        old={},
+        at=at,
     )
     pending = {"PK": f"ACCOUNT#{ACCOUNT}", "SK": "PAYMENT#PAY-1"}
-    still_pending = Change(
-        "MODIFY", pending, {"id": "PAY-1", "status": "pending"}, {"status": "processing"}, at
+    still_pending = change_of_item(
+        event="MODIFY",
+        keys=pending,
+        new={"id": "PAY-1", "status": "pending"},
+        old={"status": "processing"},
+        at=at,
     )
 
     for change in (profile, renamed, history_removed, still_pending):
-        assert notice_of(change) is None
-    assert world.deliver([profile, renamed, history_removed, still_pending]) == []
+        assert change is None
+        assert world.notifier.deliver(change).sent == 0
+    assert world.mailer.sent == []
 
 
 def test_a_payment_turning_approved_is_a_confirmation_and_its_history_row_is_not_told_twice(
@@ -369,8 +381,7 @@ def test_an_address_ses_refuses_for_good_is_skipped_without_holding_up_the_other
 
 def test_an_email_another_delivery_is_sending_is_left_to_it_until_its_claim_lapses(world: World) -> None:
     changes = world.post(documents.invoice(ACCOUNT, "INV-202611", date(2026, 11, 1)))
-    [notice] = [notice_of(change) for change in changes if notice_of(change)]
-    assert notice is not None
+    [notice] = [notice_of(change) for change in changes]
     now = int(NOV_20.timestamp())
     world.sent_log.claim(notice.key, "bob@erable.example", now, 300)  # a delivery that died mid-send
 
@@ -380,3 +391,15 @@ def test_an_email_another_delivery_is_sending_is_left_to_it_until_its_claim_laps
 
     world.clock.at = NOV_20 + timedelta(minutes=6)
     assert recipients(world.deliver(changes)) == ["bob@erable.example"]
+
+
+def test_the_notifier_tells_a_change_as_typed_knowing_nothing_of_how_it_is_stored(world: World) -> None:
+    deleted = UserDeleted(ACCOUNT, "dan@erable.example", "Dan", "Roy", "2026-11-20T15:30:00.000+00:00")
+
+    emails = world.deliver([deleted])
+
+    assert recipients(emails) == NOTIFIED
+    assert all("Dan Roy (dan@erable.example) was deleted" in email.text for email in emails)
+    assert (
+        notice_of(deleted).key == f"user_deleted#{ACCOUNT}#dan@erable.example#2026-11-20T15:30:00.000+00:00"
+    )

@@ -4,12 +4,13 @@ and the clock in memory: who gets which email, how often, and what a code can an
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from billing_portal.http.resolver import session_is_current
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.notifications.ses import MailNotSent
+from billing_portal.notifications.mail import MailNotSent
 from billing_portal.shared.errors import ValidationFailed
 from billing_portal.users.reset import (
     CODE_MINUTES,
@@ -27,7 +28,7 @@ PORTAL_URL = "https://portal.example.ca"
 PAT = "pat@erable.example"
 NEW_PASSWORD = "Maple-Leaf-2026-Snow"
 FIRST_PASSWORD = "First-Choice-2026-ok"
-START = 1_793_631_845.0
+START = datetime(2026, 11, 2, 15, 4, 5, tzinfo=UTC)  # on a whole second
 
 
 class Clock:
@@ -35,11 +36,11 @@ class Clock:
         self.now = START
         self.waited: list[float] = []
 
-    def __call__(self) -> float:
+    def __call__(self) -> datetime:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        self.now += seconds
+        self.now += timedelta(seconds=seconds)
 
     def sleep(self, seconds: float) -> None:
         """A wait the service asks for: the clock moves on by it, no test waits."""
@@ -55,14 +56,19 @@ class World:
         self.codes = FakeResetCodes()
         self.clock = Clock()
         self.users = UserService(
-            self.records, self.directory, self.mailer, PORTAL_URL, clock=self.clock, sleep=self.clock.sleep
+            records=self.records,
+            directory=self.directory,
+            mailer=self.mailer,
+            portal_url=PORTAL_URL,
+            clock=self.clock,
+            sleep=self.clock.sleep,
         )
         self.reset = PasswordReset(
-            self.records,
-            self.directory,
-            self.codes,
-            self.mailer,
-            PORTAL_URL,
+            records=self.records,
+            directory=self.directory,
+            codes=self.codes,
+            mailer=self.mailer,
+            portal_url=PORTAL_URL,
             clock=self.clock,
             sleep=self.clock.sleep,
         )
@@ -227,14 +233,14 @@ def test_the_emailed_code_sets_the_new_password_and_ends_every_session(world: Wo
 
 def test_a_reset_ends_every_session_from_before_it_even_of_the_same_second(world: World) -> None:
     world.signed_up(PAT)
-    signed_in_before = {"auth_time": str(int(world.clock()))}
+    signed_in_before = {"auth_time": str(int(world.clock().timestamp()))}
     world.reset.forgot(PAT)
     world.reset.reset(PAT, world.code(PAT), NEW_PASSWORD)
     sessions = world.records.sessions_of(ACCOUNT, PAT)
     assert sessions is not None
     assert not session_is_current(signed_in_before, sessions)
     # The reset answers once a sign-in with the new password is stamped late enough to be served.
-    signed_in_after = {"auth_time": str(int(world.clock()))}
+    signed_in_after = {"auth_time": str(int(world.clock().timestamp()))}
     assert session_is_current(signed_in_after, sessions)
     assert sum(world.clock.waited) <= 1
 

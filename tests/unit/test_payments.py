@@ -14,16 +14,18 @@ import pytest
 from billing_portal.ledger.model import PAYMENT_PENDING, LastPayment, LedgerState, PaymentPending
 from billing_portal.ledger.ports import Account, PortalUser
 from billing_portal.notifications.service import DeliveryIncomplete, NotificationService
-from billing_portal.payments.cards import Card
+from billing_portal.payments.autopay import AutopayReport, AutopayRun
+from billing_portal.payments.cards import Card, CardExpired
+from billing_portal.payments.charging import CLAIM_LIFETIME, PaymentView
 from billing_portal.payments.methods import (
     MAX_SAVED_METHODS,
     AutopayChange,
-    CardExpired,
     NewPaymentMethod,
     PaymentMethodService,
     TooManyMethods,
 )
-from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod
+from billing_portal.payments.one_time import MAX_PAYMENT_CENTS, OneTimePayments, PaymentRequest
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod, timestamp
 from billing_portal.payments.processor import (
     CallbackRefused,
     CardDeclined,
@@ -31,14 +33,7 @@ from billing_portal.payments.processor import (
     InvalidCardToken,
     Settlement,
 )
-from billing_portal.payments.service import (
-    CLAIM_LIFETIME,
-    MAX_PAYMENT_CENTS,
-    AutopayReport,
-    PaymentRequest,
-    PaymentService,
-    PaymentView,
-)
+from billing_portal.payments.settle import PaymentSettlement
 from billing_portal.shared.errors import NotFound, ValidationFailed
 from billing_portal.shared.money import format_cents
 from billing_portal.users.emails import Email
@@ -74,28 +69,45 @@ class World:
         self.users = FakeUserRecords()
         self.processor = FakeCardProcessor()
         self.mailer = FakeMailer()
-        self.payments = PaymentService(self.ledger, self.store, self.users, self.processor, clock=self.clock)
+        self.payments = OneTimePayments(
+            ledger_store=self.ledger,
+            store=self.store,
+            users=self.users,
+            processor=self.processor,
+            clock=self.clock,
+        )
+        self.settlements = PaymentSettlement(
+            ledger_store=self.ledger, store=self.store, processor=self.processor, clock=self.clock
+        )
+        self.autopay_run = AutopayRun(
+            ledger_store=self.ledger, store=self.store, processor=self.processor, clock=self.clock
+        )
         # The billing emails come from the notifier reading the changes the services make.
         self.notifier = NotificationService(
-            self.ledger,
-            self.users,
-            self.store,
-            FakeSentLog(),
-            FakeSuppressionList(),
-            self.mailer,
-            PORTAL_URL,
+            ledger=self.ledger,
+            users=self.users,
+            payments=self.store,
+            sent_log=FakeSentLog(),
+            suppressions=FakeSuppressionList(),
+            mailer=self.mailer,
+            portal_url=PORTAL_URL,
             clock=self.clock,
             sleep=lambda _: None,
         )
         self.delivered = 0
-        created = itertools.count()
+        # Each card is saved a millisecond after the one before: the list shows them in the order saved.
+        saving = itertools.count()
+
+        def saving_clock() -> datetime:
+            return self.clock() + timedelta(milliseconds=next(saving))
+
+        self.saving_clock = saving_clock
         self.methods = PaymentMethodService(
-            self.store,
-            self.ledger,
-            self.users,
-            self.processor,
-            clock=self.clock,
-            now=lambda: f"2026-11-02T15:{next(created):02d}:00.000+00:00",
+            ledger_store=self.ledger,
+            store=self.store,
+            users=self.users,
+            processor=self.processor,
+            clock=self.saving_clock,
         )
         assert documents.send(self.ledger, documents.account(ACCOUNT)) == "created"
 
@@ -125,7 +137,7 @@ class World:
         return self.methods.add(ACCOUNT, NewPaymentMethod(token=test_card)).id
 
     def expired_card(self) -> SavedMethod:
-        """A card saved when it was good, through 10/2026."""
+        """A card good through 10/2026, saved after the cards saved before it in the test."""
         method = SavedMethod(
             id="pm_" + "e" * 20,
             account_id=ACCOUNT,
@@ -133,7 +145,7 @@ class World:
             card=Card("visa", "1881", 10, 2026),
             billing_email="billing@erable.example",
             billing_address=self.account().billing_address,
-            created_at="2026-11-02T16:00:00.000+00:00",
+            created_at=timestamp(self.saving_clock()),
         )
         self.store.add_method(method)
         self.processor.cards[method.reference] = (method.card, ChargeStatus.APPROVED)  # saved back then
@@ -161,10 +173,10 @@ class World:
             payment_id=payment.id,
             signature="0" * 64,
         )
-        return self.payments.settle(replace(settlement, **changes))
+        return self.settlements.settle(replace(settlement, **changes))
 
     def autopay(self) -> AutopayReport:
-        return self.payments.run_autopay()
+        return self.autopay_run.run_autopay()
 
     # -- looking -------------------------------------------------------------------------------------------
 
@@ -859,7 +871,23 @@ def test_the_list_marks_the_autopay_method_and_expired_cards(world: World) -> No
         (expired.id, "1881", False, True),
     ]
     autopay = world.account().autopay
-    assert autopay is not None and autopay["payment_method"]["id"] == mastercard
+    assert autopay.enabled and autopay.method_id == mastercard
+
+
+def test_a_saved_card_is_dated_at_the_time_the_portal_acts_at(world: World) -> None:
+    methods = PaymentMethodService(
+        ledger_store=world.ledger,
+        store=world.store,
+        users=world.users,
+        processor=world.processor,
+        clock=world.clock,
+    )
+    world.clock.at = datetime(2026, 12, 1, 4, 59, 30, 250_000, tzinfo=UTC)  # 23:59 on 30 November in Toronto
+
+    saved = methods.add(ACCOUNT, NewPaymentMethod(token="tok_visa"))
+
+    assert saved.created_at == "2026-12-01T04:59:30.250+00:00"
+    assert [m.created_at for m in methods.list(ACCOUNT).items] == [saved.created_at]
 
 
 def test_an_account_keeps_at_most_the_maximum_of_saved_methods(world: World) -> None:
@@ -903,7 +931,7 @@ def test_autopay_cannot_be_turned_on_with_an_expired_card(world: World) -> None:
         world.autopay_with(expired.id)
 
     assert "10/2026" in refused.value.message
-    assert not (world.account().autopay or {}).get("enabled")
+    assert not world.account().autopay.enabled
 
 
 def test_autopay_turns_on_with_a_saved_card_and_off_again(world: World) -> None:

@@ -4,13 +4,13 @@ codes and error bodies a client gets for the history window, paging, and transac
 from __future__ import annotations
 
 import base64
-import functools
 import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 import pytest
+from builders import noon
 
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.ledger.reading import AccountReader
@@ -39,7 +39,7 @@ def store() -> FakeLedgerStore:
     send(store, documents.pending_credit(ACCOUNT, "CR-NEXT", date(2026, 10, 15), "10.00"))
     # The signed-in caller is one of the account's users (the edge checks that on every signed-in route).
     dana = PortalUser(ACCOUNT, CLAIMS["cognito:username"], "Dana", "Roy", "America/Toronto", True, "")
-    store.put_user(dana)
+    store.seed_user(dana)
     return store
 
 
@@ -54,11 +54,12 @@ def call(store: FakeLedgerStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
     ) -> tuple[int, dict[str, Any]]:
         module = functions.module(logical_id)
         if module not in patched:
-            monkeypatch.setattr(module, "DynamoLedgerStore", lambda _table: store)
-            monkeypatch.setattr(module.app, "session_records", lambda: store)
             monkeypatch.setattr(
-                module, "AccountReader", functools.partial(AccountReader, today=lambda: TODAY)
+                module,
+                "build_account_reader",
+                lambda _settings: AccountReader(store, users=store, clock=noon(TODAY)),
             )
+            monkeypatch.setattr(module.app, "session_records", lambda: store)
             module.settings.cache_clear()
             patched.append(module)
         event = api_event(method, resource, path, claims=kwargs.pop("claims", CLAIMS), **kwargs)

@@ -4,29 +4,29 @@ user that may not delete themselves, restoring, and nothing left half-made when 
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from billing_portal.ledger import profile
-from billing_portal.notifications.ses import MailNotSent
+from billing_portal.ledger.ports import PortalUser
+from billing_portal.notifications.mail import MailNotSent
+from billing_portal.shared import validation
 from billing_portal.shared.errors import Forbidden, NotFound
 from billing_portal.users import passwords
-from billing_portal.users.service import (
+from billing_portal.users.model import (
     CANNOT_DELETE_SELF,
     USERNAME_TAKEN,
     DeletedMeanwhile,
     EmailNotSent,
     EmailRefused,
-    NewUser,
-    UserChanges,
     UsernameTaken,
-    UserService,
+    oldest_first,
+    top_user,
 )
+from billing_portal.users.service import NewUser, UserChanges, UserService
 
 from .fakes import DirectoryUser, FakeDirectory, FakeMailer, FakeUserRecords
 
@@ -39,25 +39,20 @@ class Transient(Exception):
     """A failure of a service the portal depends on (Cognito or SES), not of the request."""
 
 
-def clock() -> Callable[[], str]:
-    """Timestamps a minute apart, in the order they are asked for."""
-    minutes = itertools.count()
-    return lambda: f"2026-11-02T15:{next(minutes):02d}:00.000+00:00"
+class Clock:
+    """The wall clock, moved only by the test (a minute after each user added) and by the waits the
+    service asks for."""
 
-
-class Seconds:
-    """The wall clock, in epoch seconds, moved only by the waits the service asks for."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
+    def __init__(self, at: datetime) -> None:
+        self.at = at
         self.waited: list[float] = []
 
-    def __call__(self) -> float:
-        return self.now
+    def __call__(self) -> datetime:
+        return self.at
 
     def sleep(self, seconds: float) -> None:
         self.waited.append(seconds)
-        self.now += seconds
+        self.at += timedelta(seconds=seconds)
 
 
 class World:
@@ -65,15 +60,14 @@ class World:
         self.records = FakeUserRecords()
         self.directory = FakeDirectory()
         self.mailer = FakeMailer()
-        self.seconds = Seconds(1_793_631_845.25)
+        self.clock = Clock(datetime(2026, 11, 2, 15, 4, 5, 250_000, tzinfo=UTC))
         self.service = UserService(
-            self.records,
-            self.directory,
-            self.mailer,
-            PORTAL_URL,
-            now=clock(),
-            clock=self.seconds,
-            sleep=self.seconds.sleep,
+            records=self.records,
+            directory=self.directory,
+            mailer=self.mailer,
+            portal_url=PORTAL_URL,
+            clock=self.clock,
+            sleep=self.clock.sleep,
         )
 
     def add(self, username: str, account_id: str = ACCOUNT, **fields: Any) -> Any:
@@ -84,7 +78,10 @@ class World:
             "time_zone": "America/Toronto",
             "notifications_enabled": True,
         } | fields
-        return self.service.create(account_id, NewUser.model_validate(body))
+        try:
+            return self.service.create(account_id, NewUser.model_validate(body))
+        finally:
+            self.clock.at += timedelta(minutes=1)
 
     def listed(self, account_id: str = ACCOUNT) -> list[str]:
         return [user.username for user in self.service.list(account_id).items]
@@ -393,7 +390,7 @@ def test_a_username_is_at_most_what_the_user_pool_accepts() -> None:
     assert len(longest) == 128
     assert NewUser.model_validate(VALID | {"username": longest}).username == longest
     too_long = "p" * 64 + "@" + "b" * 56 + ".example"  # an email address all the same
-    assert profile.EMAIL.match(too_long)
+    assert validation.EMAIL.match(too_long)
     with pytest.raises(ValidationError):
         NewUser.model_validate(VALID | {"username": too_long})
 
@@ -529,13 +526,15 @@ def test_a_restored_user_is_listed_again_as_before_with_a_new_invitation(world: 
 def test_a_restored_user_has_no_session_from_before_the_delete(world: World) -> None:
     world.add("boss@erable.example")
     world.add("pat@erable.example")
-    signed_in_before = int(world.seconds())  # a sign-in of the very second of the delete and restore
+    signed_in_before = int(
+        world.clock().timestamp()
+    )  # a sign-in of the very second of the delete and restore
     world.service.delete(ACCOUNT, "boss@erable.example", "pat@erable.example")
     invited_at: list[float] = []
     create_user = world.directory.create_user
 
     def create_user_noting_when(username: str, account_id: str, temporary_password: str) -> None:
-        invited_at.append(world.seconds())
+        invited_at.append(world.clock().timestamp())
         create_user(username, account_id, temporary_password)
 
     world.directory.create_user = create_user_noting_when  # type: ignore[method-assign]
@@ -545,7 +544,7 @@ def test_a_restored_user_has_no_session_from_before_the_delete(world: World) -> 
     # The new sign-in was made possible only once the old sessions' last second was over: the first
     # sign-in with the new invitation is stamped at or after `valid_from`.
     assert invited_at == [pytest.approx(sessions.valid_from)]
-    assert sum(world.seconds.waited) <= 1
+    assert sum(world.clock.waited) <= 1
 
 
 @pytest.mark.parametrize("case", ["never-existed", "still-active", "other-account", "restored-twice"])
@@ -584,3 +583,15 @@ def test_a_restore_whose_invitation_fails_leaves_the_user_deleted(world: World) 
     world.mailer.failing = None
     world.service.restore(ACCOUNT, "pat@erable.example")
     assert world.listed() == ["boss@erable.example", "pat@erable.example"]
+
+
+def test_the_top_user_is_the_oldest_and_of_two_made_together_the_first_by_username() -> None:
+    def user(username: str, created_at: str) -> PortalUser:
+        return PortalUser(ACCOUNT, username, "Pat", "Lee", "UTC", True, created_at)
+
+    zoe = user("zoe@erable.example", "2026-01-01T00:00:00.000+00:00")
+    adam = user("adam@erable.example", "2026-01-01T00:00:00.000+00:00")
+    late = user("aaron@erable.example", "2026-02-01T00:00:00.000+00:00")
+    assert oldest_first([late, zoe, adam]) == [adam, zoe, late]
+    assert top_user([late, zoe, adam]) == adam
+    assert top_user([]) is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from typing import IO
 
@@ -61,27 +61,3 @@ def write_csv_gz(calls: Iterable[BilledCall], target: IO[bytes]) -> int:
         text.flush()
         text.detach()
     return count
-
-
-def read_csv_gz(source: IO[bytes]) -> Iterator[BilledCall]:
-    """Stream calls out of a gzip CSV, one row in memory at a time."""
-    with gzip.GzipFile(fileobj=source, mode="rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        reader = csv.reader(text)
-        header = next(reader, None)
-        if tuple(header or ()) != COLUMNS:
-            raise ValueError(f"unexpected CDR columns: {header}")
-        for row in reader:
-            yield BilledCall(
-                row[0],
-                row[1],
-                int(row[2]),
-                row[3],
-                row[4],
-                row[5],
-                row[6],
-                row[7],
-                row[8],
-                row[9],
-                int(row[10]),
-            )

@@ -22,7 +22,7 @@ class S3MultipartWriter(io.RawIOBase):
     """A writable stream onto a new S3 object. Use it as a context manager: a clean exit completes the
     upload (an empty or small file too), an exception aborts it so that nothing half-written remains."""
 
-    def __init__(self, bucket: str, key: str, content_type: str, part_size: int = PART_SIZE) -> None:
+    def __init__(self, bucket: str, key: str, content_type: str, *, part_size: int = PART_SIZE) -> None:
         super().__init__()
         self.bucket = bucket
         self.key = key

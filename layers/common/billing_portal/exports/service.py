@@ -15,7 +15,6 @@ import gzip
 import re
 import secrets
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -24,10 +23,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing_portal.invoices.s3 import MAX_LINK_SECONDS, safe_filename
+from billing_portal.invoices.links import DocumentFiles, safe_filename, sign_link
 from billing_portal.ledger.model import DOCUMENT_ID, EntryType
 from billing_portal.ledger.ports import Account, LedgerStore, PortalUser
-from billing_portal.ledger.reading import BILLING_TEAM, months_before
+from billing_portal.ledger.reading import BILLING_TEAM
+from billing_portal.ledger.retention import CDR_EXPORT_MONTHS, cdr_exports_since
+from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import Conflict, Gone, NotFound
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 logger = Logger(child=True)
 
-CDR_MONTHS = 6
 EXPORT_ID = re.compile(r"exp_[0-9a-f]{20}")
 _INVOICE_ID = re.compile(DOCUMENT_ID[EntryType.INVOICE])
 Format = Literal["csv", "xlsx", "pdf"]
@@ -94,7 +94,7 @@ class ExportView(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExportRecord:
     id: str
     account_id: str
@@ -123,14 +123,6 @@ class ExportStore(Protocol):
 
 class UserProfiles(Protocol):
     def get_user(self, account_id: str, username: str) -> PortalUser | None: ...
-
-
-class DownloadFiles(Protocol):
-    """The documents bucket (billing_portal.invoices.s3.S3Documents)."""
-
-    def exists(self, key: str) -> bool: ...
-
-    def download_link(self, key: str, filename: str, content_type: str, seconds: int = ...) -> str: ...
 
 
 class ExportQueue(Protocol):
@@ -188,10 +180,6 @@ def usage_mismatch(summary: ExportSummary, invoice: dict[str, Any]) -> str | Non
     return None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -199,14 +187,15 @@ def _iso(moment: datetime) -> str:
 class ExportService:
     def __init__(
         self,
+        *,
         ledger: LedgerStore,
         records: ExportStore,
         users: UserProfiles,
-        files: DownloadFiles,
+        files: DocumentFiles,
         write: ExportWriter,
         retention_days: int,
         queue: ExportQueue | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         """`queue`: where large exports go to the worker (the worker itself has none)."""
         self.ledger = ledger
@@ -230,11 +219,10 @@ class ExportService:
         if invoice is None or invoice.get("type") != EntryType.INVOICE.value:
             raise NotFound(INVOICE_NOT_FOUND)
         now = self.clock()
-        earliest = months_before(now.astimezone(UTC).date(), CDR_MONTHS)
-        if date.fromisoformat(invoice["issue_date"]) < earliest:
+        if date.fromisoformat(invoice["issue_date"]) < cdr_exports_since(now.astimezone(UTC).date()):
             raise Gone(
-                f"Call records can be exported for invoices of the last {CDR_MONTHS} months, and invoice "
-                f"{invoice_id} is older. For its call records, contact {BILLING_TEAM}."
+                f"Call records can be exported for invoices of the last {CDR_EXPORT_MONTHS} months, and "
+                f"invoice {invoice_id} is older. For its call records, contact {BILLING_TEAM}."
             )
         cdr_file = invoice.get("cdr_file")
         if not cdr_file:
@@ -388,17 +376,18 @@ class ExportService:
     def _view(self, record: ExportRecord) -> ExportView:
         if record.status is not ExportStatus.READY:
             return ExportView(id=record.id, status=record.status, message=record.message)
-        # Read the clock before signing, whole seconds as the signature's date: the link works at least
-        # until `expires_at`.
-        signed_at = self.clock().astimezone(UTC).replace(microsecond=0)
-        url = self.files.download_link(
-            record.object_key, record.filename, content_type(record.format), MAX_LINK_SECONDS
+        link = sign_link(
+            self.files,
+            record.object_key,
+            filename=record.filename,
+            content_type=content_type(record.format),
+            clock=self.clock,
         )
         return ExportView(
             id=record.id,
             status=ExportStatus.READY,
-            url=url,
-            expires_at=(signed_at + timedelta(seconds=MAX_LINK_SECONDS)).isoformat(),
+            url=link.url,
+            expires_at=link.expires_at.isoformat(),
             filename=record.filename,
             row_count=record.row_count,
         )

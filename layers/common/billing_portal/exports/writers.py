@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from billing_portal.exports import cdr
 from billing_portal.exports.streaming_pdf import BOLD, PageContent, StreamingPdfWriter, WritableTarget, escape
+from billing_portal.shared.money import format_cents
 
 
 class ExportFormat(StrEnum):
@@ -42,7 +43,6 @@ CONTENT_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ExportFormat.PDF: "application/pdf",
 }
-EXTENSIONS = {ExportFormat.CSV: "csv", ExportFormat.XLSX: "xlsx", ExportFormat.PDF: "pdf"}
 
 EXCEL_MAX_ROWS = 1_048_576  # rows of one Excel worksheet, the heading row included
 COPY_CHUNK = 1024 * 1024
@@ -51,7 +51,7 @@ _CSV_FLUSH_ROWS = 2048
 DIRECTIONS = {"inbound": "Inbound", "outbound": "Outbound"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExportHeader:
     account_name: str
     account_number: str
@@ -80,13 +80,6 @@ def headings(time_zone: str) -> list[str]:
         "Rate per minute",
         "Charge",
     ]
-
-
-def format_cents(cents: int) -> str:
-    """12345 -> "123.45", -5 -> "-0.05"."""
-    sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(cents), 100)
-    return f"{sign}{units}.{rest:02d}"
 
 
 def format_duration(seconds: int) -> str:
@@ -210,27 +203,40 @@ def _csv_field(text: str) -> str:
 _CSV_SPECIAL = (",", '"', "\r", "\n")
 
 
-def _write_csv(rows: Iterator[list[str]], target: WritableTarget, header: ExportHeader) -> _Totals:
-    """Lines are built as text rather than through csv.writer, which costs more than all the rest of the
-    work together: the free-text fields (destination, line) repeat a lot, so their quoted form is looked up,
-    and a batch whose other fields hold a character that needs quoting (never, from the billing engine)
-    goes through csv.writer instead."""
-    totals = _Totals()
-    by_category = totals.cents_by_category
-    times = _LocalTimes(header.time_zone)
-    hours = times.known_prefixes
-    durations: dict[str, str] = {}
-    charges: dict[str, tuple[int, str]] = {}
-    quoted: dict[str, str] = {}
-    directions = {raw: _csv_field(shown) for raw, shown in DIRECTIONS.items()}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+class _CsvLines:
+    """Call rows as CSV lines. Lines are built as text rather than through csv.writer, which costs more
+    than all the rest of the work together: the free-text fields (destination, line) repeat a lot, so their
+    quoted form is looked up, and a batch whose other fields hold a character that needs quoting (never,
+    from the billing engine) goes through csv.writer instead."""
 
-    target.write(b"\xef\xbb\xbf")  # the BOM makes Excel read the file as UTF-8 (accents)
-    writer.writerow(headings(header.time_zone))
-    target.write(buffer.getvalue().encode("utf-8"))
-    count = total = 0
-    while batch := list(islice(rows, _CSV_FLUSH_ROWS)):
+    def __init__(self, time_zone: str, totals: _Totals) -> None:
+        self.times = _LocalTimes(time_zone)
+        self.totals = totals
+        self.durations: dict[str, str] = {}
+        self.charges: dict[str, tuple[int, str]] = {}
+        self.quoted: dict[str, str] = {}
+        self.directions = {raw: _csv_field(shown) for raw, shown in DIRECTIONS.items()}
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def written(self, rows: Iterable[Iterable[object]]) -> str:
+        """`rows` as csv.writer writes them."""
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerows(rows)
+        return self.buffer.getvalue()
+
+    def batch(self, batch: list[list[str]]) -> str:
+        """The batch's lines, its calls added to the totals."""
+        hours, times, durations, charges, quoted = (
+            self.times.known_prefixes,
+            self.times,
+            self.durations,
+            self.charges,
+            self.quoted,
+        )
+        by_category, directions = self.totals.cents_by_category, self.directions
+        total = 0
         lines: list[str] = []
         plain = []
         for row in batch:
@@ -258,22 +264,23 @@ def _write_csv(rows: Iterator[list[str]], target: WritableTarget, header: Export
                 f"{rate},{charge[1]}\r\n"
             )
             plain.append(calling + called + rate)
-        count += len(batch)
-        text = "".join(lines)
+        self.totals.row_count += len(batch)
+        self.totals.total_cents += total
         if any(special in "".join(plain) for special in _CSV_SPECIAL):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(_csv_rows(batch, times, directions_shown=DIRECTIONS))
-            text = buffer.getvalue()
-        target.write(text.encode("utf-8"))
-    totals.row_count, totals.total_cents = count, total
-    buffer.seek(0)
-    buffer.truncate()
-    writer.writerow(())
-    writer.writerow(("Number of calls", count))
-    for label, cents in totals.rows():
-        writer.writerow((label, format_cents(cents)))
-    target.write(buffer.getvalue().encode("utf-8"))
+            return self.written(_csv_rows(batch, times, directions_shown=DIRECTIONS))
+        return "".join(lines)
+
+
+def _write_csv(rows: Iterator[list[str]], target: WritableTarget, header: ExportHeader) -> _Totals:
+    totals = _Totals()
+    lines = _CsvLines(header.time_zone, totals)
+    target.write(b"\xef\xbb\xbf")  # the BOM makes Excel read the file as UTF-8 (accents)
+    target.write(lines.written([headings(header.time_zone)]).encode("utf-8"))
+    while batch := list(islice(rows, _CSV_FLUSH_ROWS)):
+        target.write(lines.batch(batch).encode("utf-8"))
+    trailer: list[tuple[object, ...]] = [(), ("Number of calls", totals.row_count)]
+    trailer.extend((label, format_cents(cents)) for label, cents in totals.rows())
+    target.write(lines.written(trailer).encode("utf-8"))
     return totals
 
 
@@ -331,90 +338,46 @@ def _calls_sheet_class() -> type[Any]:
     return CallsSheet
 
 
-def _write_xlsx(
-    rows: Iterator[list[str]], target: WritableTarget, header: ExportHeader, rows_per_sheet: int
-) -> _Totals:
-    import xlsxwriter  # only the export worker and small exports need it
+class _CallsWorkbook:
+    """The Excel workbook being written to a file on disk: its cell formats, its call worksheets
+    ("Calls", "Calls 2", ...) and the totals worksheet. constant_memory: each row goes to disk as soon as the
+    next one starts."""
 
-    if rows_per_sheet < 2:
-        raise ValueError("a worksheet needs room for its heading row and at least one call")
-    totals = _Totals()
-    by_category = totals.cents_by_category
-    times = _LocalTimes(header.time_zone)
-    titles = headings(header.time_zone)
-    calls_sheet = _calls_sheet_class()
-    descriptor, tmp_path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(descriptor)
-    try:
-        # constant_memory: each row goes to disk as soon as the next one starts.
-        workbook = xlsxwriter.Workbook(tmp_path, {"constant_memory": True})
-        bold = workbook.add_format({"bold": True})
-        when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})._get_xf_index()
-        elapsed = workbook.add_format({"num_format": "[h]:mm:ss"})._get_xf_index()
-        rate = workbook.add_format({"num_format": "0.0000"})._get_xf_index()
-        money = workbook.add_format({"num_format": "#,##0.00"})
-        money_index = money._get_xf_index()
-        widths = (20, 10, 16, 16, 10, 28, 16, 15, 12)
+    _WIDTHS = (20, 10, 16, 16, 10, 28, 16, 15, 12)
 
-        def new_sheet(number: int) -> Any:
-            sheet = workbook.add_worksheet(
-                "Calls" if number == 1 else f"Calls {number}", worksheet_class=calls_sheet
-            )
-            for column, width in enumerate(widths):
-                sheet.set_column(column, column, width)
-            sheet.freeze_panes(1, 0)
-            for column, title in enumerate(titles):
-                sheet.write_string(0, column, title, bold)
-            return sheet
+    def __init__(self, path: str, time_zone: str) -> None:
+        import xlsxwriter  # only the export worker and small exports need it
 
-        sheet_number = 1
-        sheet = new_sheet(sheet_number)
-        write_xml_row = sheet.write_xml_row
-        durations: dict[str, float] = {}
-        charges: dict[str, int] = {}
-        special = _XML_SPECIAL.search
-        count = total = line = 0
-        for row in rows:
-            cents = charges.get(row[10])
-            if cents is None:
-                cents = charges[row[10]] = int(row[10])
-            count += 1
-            total += cents
-            by_category[row[8]] = by_category.get(row[8], 0) + cents
-            line += 1
-            if line == rows_per_sheet:
-                sheet_number += 1
-                sheet = new_sheet(sheet_number)
-                write_xml_row = sheet.write_xml_row
-                line = 1
-            days = durations.get(row[2])
-            if days is None:
-                days = durations[row[2]] = int(row[2]) / 86400
-            n = line + 1
-            texts = (row[3], row[4], DIRECTIONS.get(row[5], row[5]), row[6], row[7])
-            if special("\t".join(texts)):
-                strings = "".join(
-                    _inline_string(f"{column}{n}", text) for column, text in zip("CDEFG", texts, strict=True)
-                )
-            else:
-                strings = (
-                    f'<c r="C{n}" t="inlineStr"><is><t>{texts[0]}</t></is></c>'
-                    f'<c r="D{n}" t="inlineStr"><is><t>{texts[1]}</t></is></c>'
-                    f'<c r="E{n}" t="inlineStr"><is><t>{texts[2]}</t></is></c>'
-                    f'<c r="F{n}" t="inlineStr"><is><t>{texts[3]}</t></is></c>'
-                    f'<c r="G{n}" t="inlineStr"><is><t>{texts[4]}</t></is></c>'
-                )
-            write_xml_row(
-                line,
-                f'<c r="A{n}" s="{when}"><v>{times.excel_serial(row[1])!r}</v></c>'
-                f'<c r="B{n}" s="{elapsed}"><v>{days!r}</v></c>'
-                f"{strings}"
-                f'<c r="H{n}" s="{rate}"><v>{float(row[9])!r}</v></c>'
-                f'<c r="I{n}" s="{money_index}"><v>{format_cents(cents)}</v></c>',
-            )
-        totals.row_count, totals.total_cents = count, total
+        self.book = xlsxwriter.Workbook(path, {"constant_memory": True})
+        self.bold = self.book.add_format({"bold": True})
+        # The call rows are written as XML: their cells name formats by index.
+        self.when = self._format_index("yyyy-mm-dd hh:mm:ss")
+        self.elapsed = self._format_index("[h]:mm:ss")
+        self.rate = self._format_index("0.0000")
+        self.money = self.book.add_format({"num_format": "#,##0.00"})
+        self.money_index = self.money._get_xf_index()
+        self.titles = headings(time_zone)
+        self._sheet_class = _calls_sheet_class()
+        self.calls_sheets = 0
 
-        summary = workbook.add_worksheet("Totals")
+    def _format_index(self, num_format: str) -> int:
+        return int(self.book.add_format({"num_format": num_format})._get_xf_index())
+
+    def new_calls_sheet(self) -> Any:
+        self.calls_sheets += 1
+        number = self.calls_sheets
+        sheet = self.book.add_worksheet(
+            "Calls" if number == 1 else f"Calls {number}", worksheet_class=self._sheet_class
+        )
+        for column, width in enumerate(self._WIDTHS):
+            sheet.set_column(column, column, width)
+        sheet.freeze_panes(1, 0)
+        for column, title in enumerate(self.titles):
+            sheet.write_string(0, column, title, self.bold)
+        return sheet
+
+    def add_totals_sheet(self, header: ExportHeader, totals: _Totals) -> None:
+        summary = self.book.add_worksheet("Totals")
         summary.set_column(0, 0, 40)
         summary.set_column(1, 1, 16)
         about = (
@@ -424,14 +387,83 @@ def _write_xlsx(
             ("Times shown in", header.time_zone),
         )
         for line, (label, value) in enumerate(about):
-            summary.write_string(line, 0, label, bold)
+            summary.write_string(line, 0, label, self.bold)
             summary.write_string(line, 1, value)
-        summary.write_string(5, 0, "Number of calls", bold)
-        summary.write_number(5, 1, count)
+        summary.write_string(5, 0, "Number of calls", self.bold)
+        summary.write_number(5, 1, totals.row_count)
         for line, (label, cents) in enumerate(totals.rows(), start=6):
-            summary.write_string(line, 0, label, bold)
-            summary.write_number(line, 1, cents / 100, money)
-        workbook.close()
+            summary.write_string(line, 0, label, self.bold)
+            summary.write_number(line, 1, cents / 100, self.money)
+
+
+def _text_cells(n: int, texts: tuple[str, str, str, str, str]) -> str:
+    """Columns C to G of row `n`: calling and called number, direction, destination, line."""
+    if _XML_SPECIAL.search("\t".join(texts)):
+        return "".join(
+            _inline_string(f"{column}{n}", text) for column, text in zip("CDEFG", texts, strict=True)
+        )
+    return (
+        f'<c r="C{n}" t="inlineStr"><is><t>{texts[0]}</t></is></c>'
+        f'<c r="D{n}" t="inlineStr"><is><t>{texts[1]}</t></is></c>'
+        f'<c r="E{n}" t="inlineStr"><is><t>{texts[2]}</t></is></c>'
+        f'<c r="F{n}" t="inlineStr"><is><t>{texts[3]}</t></is></c>'
+        f'<c r="G{n}" t="inlineStr"><is><t>{texts[4]}</t></is></c>'
+    )
+
+
+def _write_xlsx_calls(
+    rows: Iterator[list[str]], workbook: _CallsWorkbook, times: _LocalTimes, rows_per_sheet: int
+) -> _Totals:
+    """One XML row a call, a new worksheet each `rows_per_sheet` rows (heading row included)."""
+    totals = _Totals()
+    by_category = totals.cents_by_category
+    when, elapsed, rate, money = workbook.when, workbook.elapsed, workbook.rate, workbook.money_index
+    write_xml_row = workbook.new_calls_sheet().write_xml_row
+    durations: dict[str, float] = {}
+    charges: dict[str, int] = {}
+    count = total = line = 0
+    for row in rows:
+        cents = charges.get(row[10])
+        if cents is None:
+            cents = charges[row[10]] = int(row[10])
+        count += 1
+        total += cents
+        by_category[row[8]] = by_category.get(row[8], 0) + cents
+        line += 1
+        if line == rows_per_sheet:
+            write_xml_row = workbook.new_calls_sheet().write_xml_row
+            line = 1
+        days = durations.get(row[2])
+        if days is None:
+            days = durations[row[2]] = int(row[2]) / 86400
+        n = line + 1
+        texts = (row[3], row[4], DIRECTIONS.get(row[5], row[5]), row[6], row[7])
+        write_xml_row(
+            line,
+            f'<c r="A{n}" s="{when}"><v>{times.excel_serial(row[1])!r}</v></c>'
+            f'<c r="B{n}" s="{elapsed}"><v>{days!r}</v></c>'
+            f"{_text_cells(n, texts)}"
+            f'<c r="H{n}" s="{rate}"><v>{float(row[9])!r}</v></c>'
+            f'<c r="I{n}" s="{money}"><v>{format_cents(cents)}</v></c>',
+        )
+    totals.row_count, totals.total_cents = count, total
+    return totals
+
+
+def _write_xlsx(
+    rows: Iterator[list[str]], target: WritableTarget, header: ExportHeader, rows_per_sheet: int
+) -> _Totals:
+    """XlsxWriter writes a workbook to a file (a zip needs its directory at the end): the file is made on
+    local disk, then copied to `target` in chunks."""
+    if rows_per_sheet < 2:
+        raise ValueError("a worksheet needs room for its heading row and at least one call")
+    descriptor, tmp_path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(descriptor)
+    try:
+        workbook = _CallsWorkbook(tmp_path, header.time_zone)
+        totals = _write_xlsx_calls(rows, workbook, _LocalTimes(header.time_zone), rows_per_sheet)
+        workbook.add_totals_sheet(header, totals)
+        workbook.book.close()
         with open(tmp_path, "rb") as finished:
             shutil.copyfileobj(finished, target, COPY_CHUNK)
     finally:

@@ -1,29 +1,30 @@
-"""The HTTP edge shared by every API function: routing on Powertools' REST resolver, request parsing with
-pydantic, the signed-in caller, and the one place where typed errors become HTTP responses.
+"""The HTTP edge shared by every API function: routing, request parsing with pydantic, the signed-in
+caller, and the one place where typed errors become HTTP responses.
 
-Powertools' `enable_validation` would parse and document requests for us, but importing it costs about a
-fifth of a cold start (measured by `make bench`); parsing explicitly here keeps each function's import
-within budget while each operation still declares its request and response models for the OpenAPI document.
+Routing is ours, a dictionary lookup: API Gateway has already matched the request to one of the template's
+routes and says which (`resource` and `httpMethod`), and hands over the path parameters decoded. Powertools'
+REST resolver would match the path again, and importing its `event_handler` package costs a sixth of a cold
+start (it loads every resolver it has, AppSync's asyncio included; see the README's notes on performance).
+Its Logger, Metrics, idempotency and batch utilities stay. Each operation still declares its request and
+response models, for the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
-from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
+from billing_portal.http.errors import error_body, validation_failed
 from billing_portal.ledger.ports import UserSessions
 from billing_portal.shared.errors import (
     BadRequest,
@@ -120,78 +121,82 @@ def session_is_current(claims: Mapping[str, str], sessions: UserSessions | None)
     return signed_in.isdigit() and int(signed_in) >= sessions.valid_from
 
 
-def error_response(error: PortalError) -> Response[str]:
-    body: dict[str, Any] = {"message": error.message, "code": error.code}
-    if error.details:
-        body["details"] = [{"field": d.field, "message": d.message} for d in error.details]
-    return Response(status_code=error.status, content_type="application/json", body=json.dumps(body))
+@dataclass(frozen=True)
+class Response:
+    """An answer a handler gives itself (a status other than its operation's, or no body)."""
+
+    status_code: int
+    body: str = ""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def as_proxy_answer(self) -> dict[str, Any]:
+        """What Lambda returns to API Gateway's REST proxy integration (headers in their multi-value form)."""
+        headers = {"Content-Type": self.content_type} if self.content_type else {}
+        return {
+            "statusCode": self.status_code,
+            "body": self.body,
+            "isBase64Encoded": False,
+            "multiValueHeaders": {name: [value] for name, value in {**headers, **self.headers}.items()},
+        }
 
 
-def _problems(error: ValidationError, model: type[BaseModel] | None = None) -> list[FieldProblem]:
-    """Each field at fault, in words a customer reads. A value outside a field's pattern is told with the
-    field's description of its shape (from `model`, the request model validated), never the pattern."""
-    problems = []
-    for issue in error.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in issue["loc"]) or "body"
-        message = issue["msg"].removeprefix("Value error, ")
-        if issue["type"] == "string_pattern_mismatch":
-            shape = _described_shape(model, issue["loc"]) if model is not None else None
-            message = f"must be {_as_continuation(shape)}" if shape else "is not in the form this field takes"
-        elif issue["type"] == "extra_forbidden":
-            message = "is not a field this operation accepts"
-        elif issue["type"] == "missing":
-            message = "is required"
-        problems.append(FieldProblem(where, message))
-    return problems
+class _Headers(dict[str, str]):
+    """Request headers, read whatever the case of their names (HTTP names are case-insensitive)."""
+
+    def __init__(self, headers: Mapping[str, str] | None) -> None:
+        super().__init__({name.lower(): value for name, value in (headers or {}).items()})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
 
 
-def validation_failed(error: ValidationError, model: type[BaseModel] | None = None) -> ValidationFailed:
-    """The 422 for a pydantic error; with the request model validated, a pattern is told in its words."""
-    details = _problems(error, model)
-    summary = "; ".join(f"{d.field}: {d.message}" for d in details[:3])
-    return ValidationFailed(f"The request is not valid: {summary}.", details)
+class Request:
+    """The parts of API Gateway's proxy event the edge and the handlers read."""
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.raw_event: dict[str, Any] = dict(event)
+        self.headers = _Headers(event.get("headers"))
+
+    @property
+    def body(self) -> str | None:
+        body = self.raw_event.get("body")
+        return body if isinstance(body, str) else None
+
+    @property
+    def is_base64_encoded(self) -> bool:
+        return bool(self.raw_event.get("isBase64Encoded"))
+
+    @property
+    def query_string_parameters(self) -> dict[str, str]:
+        return dict(self.raw_event.get("queryStringParameters") or {})
+
+    @property
+    def multi_value_query_string_parameters(self) -> dict[str, list[str]]:
+        return dict(self.raw_event.get("multiValueQueryStringParameters") or {})
+
+    @property
+    def claims(self) -> dict[str, str]:
+        """The Cognito authorizer's claims; none on a public route."""
+        context = self.raw_event.get("requestContext") or {}
+        return dict((context.get("authorizer") or {}).get("claims") or {})
 
 
-@functools.cache
-def _json_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return model.model_json_schema()
+def _template_path(path: str) -> str:
+    """`/users/<username>`, as operations are declared, in the template's form: `/users/{username}`."""
+    return re.sub(r"<(\w+)>", r"{\1}", path)
 
 
-def _described_shape(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
-    """The description of the string field at `loc` (an error's location) in the model's JSON schema: the
-    nearest one on the way from the field's property to its pattern, through references and `anyOf`."""
-    schema = _json_schema(model)
-    definitions: dict[str, Any] = schema.get("$defs", {})
-
-    def at(node: dict[str, Any], rest: tuple[int | str, ...], described: str | None) -> str | None:
-        if "$ref" in node:
-            target = definitions.get(str(node["$ref"]).rsplit("/", 1)[-1], {})
-            node = {**target, **{key: value for key, value in node.items() if key != "$ref"}}
-        described = node.get("description", described)
-        if not rest and "pattern" in node:
-            return described
-        for choice in node.get("anyOf", []):
-            found = at(choice, rest, described)
-            if found:
-                return found
-        if not rest:
-            return None
-        step, after = rest[0], rest[1:]
-        if isinstance(step, str) and step in node.get("properties", {}):
-            return at(node["properties"][step], after, None)
-        if isinstance(step, int) and isinstance(node.get("items"), dict):
-            return at(node["items"], after, None)
-        return None
-
-    return at(schema, tuple(loc), None)
-
-
-def _as_continuation(description: str) -> str:
-    """A description, written as a sentence of its own, continuing one: "Up to..." as "up to...", while an
-    initialism ("CA...") keeps its capitals."""
-    if description[:1].isupper() and not description[1:2].isupper():
-        description = description[0].lower() + description[1:]
-    return description.rstrip(".")
+def error_response(error: PortalError) -> Response:
+    return Response(
+        status_code=error.status, content_type="application/json", body=json.dumps(error_body(error))
+    )
 
 
 def _json_depth(data: Any) -> int:
@@ -237,6 +242,9 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
+_json = functools.partial(json.dumps, separators=(",", ":"), default=str)
+
+
 def _header(headers: dict[str, str] | None, name: str) -> str:
     """A request header whatever the case of its name ("" when absent)."""
     for key, value in (headers or {}).items():
@@ -245,33 +253,34 @@ def _header(headers: dict[str, str] | None, name: str) -> str:
     return ""
 
 
-class PortalResolver(APIGatewayRestResolver):
-    """Powertools' resolver with our error mapping and per-operation request models."""
+class PortalResolver:
+    """The operations of one API function, each with its request and response models, and the error
+    mapping every answer goes through."""
 
     def __init__(self, session_records: Callable[[], SessionRecords] = table_session_records) -> None:
-        super().__init__(serializer=functools.partial(json.dumps, separators=(",", ":"), default=str))
         self.operations: list[Operation] = []
         self.session_records = session_records
+        self._routes: dict[tuple[str, str], Callable[..., Response]] = {}
         self._session_confirmed = False
-        self.exception_handler(PortalError)(error_response)
-        self.exception_handler(ValidationError)(self._invalid)
-        self.exception_handler(NotFoundError)(self._no_route)
+        self.current_event = Request({})
+        self.lambda_context: Any = None
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        # Powertools keeps the request on its base class, shared by every resolver of the process. Lambda
-        # serves one request per process at a time; the local stack runs a function's execution
-        # environments as threads of one process. Kept on this resolver, a request never reads another's.
-        self.current_event = APIGatewayProxyEvent(dict(event), self._json_body_deserializer)
+        # Kept on this resolver, not shared: the local stack runs a function's execution environments as
+        # threads of one process, and a request must never read another's.
+        self.current_event = Request(event)
         self.lambda_context = context
-        return super().resolve(event, context)
-
-    @staticmethod
-    def _invalid(error: ValidationError) -> Response[str]:
-        return error_response(validation_failed(error))
-
-    @staticmethod
-    def _no_route(_: NotFoundError) -> Response[str]:
-        return error_response(NotFound("There is no such resource."))
+        route = (str(event.get("httpMethod") or "").upper(), str(event.get("resource") or ""))
+        try:
+            run = self._routes.get(route)
+            if run is None:
+                raise NotFound("There is no such resource.")
+            answer = run(**dict(event.get("pathParameters") or {}))
+        except PortalError as error:
+            answer = error_response(error)
+        except ValidationError as error:
+            answer = error_response(validation_failed(error))
+        return answer.as_proxy_answer()
 
     def operation(
         self,
@@ -290,7 +299,7 @@ class PortalResolver(APIGatewayRestResolver):
         reads_session: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register a route. The handler receives `body=` and `query=` already parsed when declared, and
-        returns a response model (sent with `status`) or a Powertools `Response`.
+        returns a response model (sent with `status`) or a `Response` of its own.
 
         A signed-in route answers only once the caller's session is confirmed (`confirm_session`): by the
         edge, with a read of the user's record before the handler runs, or, with `reads_session`, by the
@@ -299,55 +308,60 @@ class PortalResolver(APIGatewayRestResolver):
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             # A body is JSON or refused (415), so that no page elsewhere can post a form or plain text.
             declared = (*errors, 415) if body is not None and 415 not in errors else errors
-            self.operations.append(
-                Operation(
-                    method,
-                    path,
-                    summary,
-                    body,
-                    query,
-                    response,
-                    status,
-                    declared,
-                    public,
-                    headers,
-                    other_statuses,
-                )
+            operation = Operation(
+                method,
+                path,
+                summary,
+                body,
+                query,
+                response,
+                status,
+                declared,
+                public,
+                headers,
+                other_statuses,
             )
+            self.operations.append(operation)
 
             @functools.wraps(handler)
-            def run(**path_params: str) -> Response[Any]:
-                # Powertools matches the route on the event's `path`, which API Gateway leaves as the client
-                # sent it (`marc.okafor%40example.com`); the handler gets the value the client meant, as
-                # API Gateway decodes it into `pathParameters`. Matched segment by segment, an encoded `/`
-                # stays inside its parameter.
-                kwargs: dict[str, Any] = {name: unquote(value) for name, value in path_params.items()}
-                # Who asks comes first, as at API Gateway's authorizer: a token that no longer speaks for a
-                # user of the account gets 401 whatever it sends.
-                self._session_confirmed = public
-                if not public and not reads_session:
-                    caller = self.caller()
-                    self.confirm_session(
-                        self.session_records().sessions_of(caller.account_id, caller.username)
-                    )
-                if body is not None:
-                    kwargs["body"] = self.parse_body(body)
-                if query is not None:
-                    kwargs["query"] = self.parse_query(query)
-                result = handler(**kwargs)
-                if not self._session_confirmed:
-                    raise RuntimeError(f"{method} {path} answered without confirming the caller's session")
-                if isinstance(result, Response):
-                    return result
-                payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-                return Response(
-                    status_code=status, content_type="application/json", body=self._serializer(payload)
-                )
+            def run(**path_params: str) -> Response:
+                return self._answer(operation, handler, path_params, reads_session=reads_session)
 
-            self.route(path, method, summary=summary)(run)
+            self._routes[(method.upper(), _template_path(path))] = run
             return handler
 
         return register
+
+    def _answer(
+        self,
+        operation: Operation,
+        handler: Callable[..., Any],
+        path_params: dict[str, str],
+        *,
+        reads_session: bool,
+    ) -> Response:
+        # API Gateway decodes the path parameters (`marc.okafor%40example.com` comes as the address) and
+        # leaves `path` as the client sent it: the handler gets the value the client meant.
+        kwargs: dict[str, Any] = dict(path_params)
+        # Who asks comes first, as at API Gateway's authorizer: a token that no longer speaks for a user of
+        # the account gets 401 whatever it sends.
+        self._session_confirmed = operation.public
+        if not operation.public and not reads_session:
+            caller = self.caller()
+            self.confirm_session(self.session_records().sessions_of(caller.account_id, caller.username))
+        if operation.body is not None:
+            kwargs["body"] = self.parse_body(operation.body)
+        if operation.query is not None:
+            kwargs["query"] = self.parse_query(operation.query)
+        result = handler(**kwargs)
+        if not self._session_confirmed:
+            raise RuntimeError(
+                f"{operation.method} {operation.path} answered without confirming the caller's session"
+            )
+        if isinstance(result, Response):
+            return result
+        payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+        return Response(status_code=operation.status, content_type="application/json", body=_json(payload))
 
     # -- request parsing ------------------------------------------------------------------------------
 
@@ -424,13 +438,7 @@ class PortalResolver(APIGatewayRestResolver):
         return caller
 
     def _claims(self) -> dict[str, str]:
-        if not self._has_authorizer():
-            return {}
-        return dict(self.current_event.request_context.authorizer.claims or {})
-
-    def _has_authorizer(self) -> bool:
-        context = self.current_event.raw_event.get("requestContext") or {}
-        return bool(context.get("authorizer"))
+        return self.current_event.claims
 
 
 def handle(app: PortalResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:

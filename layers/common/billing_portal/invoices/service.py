@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from billing_portal.invoices.s3 import MAX_LINK_SECONDS, safe_filename
+from billing_portal.invoices.links import DocumentFiles, safe_filename, sign_link
 from billing_portal.ledger.model import DOCUMENT_ID, EntryType
 from billing_portal.ledger.ports import LedgerStore
-from billing_portal.ledger.reading import BILLING_TEAM, HISTORY_MONTHS, months_before, utc_today
+from billing_portal.ledger.reading import BILLING_TEAM
+from billing_portal.ledger.retention import HISTORY_MONTHS, invoice_pdfs_since
+from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import Gone, NotFound
 
 PDF_CONTENT_TYPE = "application/pdf"
@@ -31,16 +32,6 @@ class InvoicePdfLink(BaseModel):
         examples=["2026-10-01T14:05:00+00:00"],
     )
     filename: str = Field(examples=["Invoice-INV-100482731-202610.pdf"])
-
-
-class DocumentStore(Protocol):
-    """Where customers' downloads are kept (billing_portal.invoices.s3.S3Documents)."""
-
-    def exists(self, key: str) -> bool: ...
-
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
-
-    def download_link(self, key: str, filename: str, content_type: str, seconds: int = ...) -> str: ...
 
 
 def pdf_key(account_id: str, invoice_id: str, amount_paid_cents: int) -> str:
@@ -65,22 +56,11 @@ def pdf_filename(invoice: dict[str, Any]) -> str:
     return safe_filename(f"Invoice-{invoice_id}-{issued:%Y%m}.pdf")
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class InvoicePdfService:
-    def __init__(
-        self,
-        store: LedgerStore,
-        documents: DocumentStore,
-        today: Callable[[], date] = utc_today,
-        now: Callable[[], datetime] = _utc_now,
-    ) -> None:
+    def __init__(self, store: LedgerStore, documents: DocumentFiles, *, clock: Clock = utc_now) -> None:
         self.store = store
         self.documents = documents
-        self.today = today
-        self.now = now
+        self.clock = clock
 
     def pdf_link(self, account_id: str, invoice_id: str) -> InvoicePdfLink:
         # One answer for a malformed id, an unknown one and another account's: nothing to tell them apart.
@@ -92,7 +72,7 @@ class InvoicePdfService:
             raise not_found
         issued = date.fromisoformat(invoice["issue_date"])
         # The same window as the history's `invoice_pdf_available`.
-        if issued < months_before(self.today(), HISTORY_MONTHS):
+        if issued < invoice_pdfs_since(self.clock().astimezone(UTC).date()):
             raise Gone(
                 f"Invoice {invoice_id} is older than {HISTORY_MONTHS} months, so its PDF is no longer "
                 f"available here. For a copy, contact {BILLING_TEAM}."
@@ -100,13 +80,11 @@ class InvoicePdfService:
         key = pdf_key(account_id, invoice_id, int(invoice.get("amount_paid_cents", 0)))
         if not self.documents.exists(key):
             self.documents.put_bytes(key, self._draw(account_id, invoice), PDF_CONTENT_TYPE)
-        # Read the clock before signing, whole seconds as the signature's date: the link works at least
-        # until `expires_at`.
-        signed_at = self.now().astimezone(UTC).replace(microsecond=0)
         filename = pdf_filename(invoice)
-        url = self.documents.download_link(key, filename, PDF_CONTENT_TYPE, MAX_LINK_SECONDS)
-        expires_at = signed_at + timedelta(seconds=MAX_LINK_SECONDS)
-        return InvoicePdfLink(url=url, expires_at=expires_at.isoformat(), filename=filename)
+        link = sign_link(
+            self.documents, key, filename=filename, content_type=PDF_CONTENT_TYPE, clock=self.clock
+        )
+        return InvoicePdfLink(url=link.url, expires_at=link.expires_at.isoformat(), filename=filename)
 
     def _draw(self, account_id: str, invoice: dict[str, Any]) -> bytes:
         from billing_portal.invoices.drawing import draw_invoice  # reportlab: only when a PDF is drawn

@@ -17,25 +17,27 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from billing_portal.ledger.documents import PostingWrite, TransactionDocument
 from billing_portal.ledger.model import (
+    CreditApplied,
     EntryType,
     HistoryRow,
+    InvoicePayment,
     LastPayment,
     LedgerState,
     OpenInvoice,
     PaymentClaim,
     Posting,
-    invoice_status,
 )
 from billing_portal.ledger.ports import (
     Account,
     Address,
     DuplicateDocument,
     HistoryWindow,
-    PortalUser,
     UserSessions,
     row_sort_key,
 )
+from billing_portal.payments.autopay_setting import AutopaySetting
 from billing_portal.shared import aws
 from billing_portal.shared.errors import ConcurrentUpdate
 
@@ -153,7 +155,7 @@ def _account_from_item(data: dict[str, Any]) -> Account:
         time_zone=data["time_zone"],
         billing_contacts=list(data.get("billing_contacts", [])),
         ledger=_ledger_from_map(data["ledger_version"], data["ledger"]),
-        autopay=data.get("autopay"),
+        autopay=AutopaySetting.from_stored(data.get("autopay")),
     )
 
 
@@ -240,95 +242,16 @@ class DynamoLedgerStore:
 
     # -- postings -------------------------------------------------------------------------------------
 
-    def commit(self, account_id: str, posting: Posting, documents: list[dict[str, Any]]) -> None:
+    def commit(self, account_id: str, write: PostingWrite) -> None:
         pk = account_key(account_id)
-        items: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": to_item({"PK": pk, "SK": "ACCOUNT"}),
-                    "UpdateExpression": "SET ledger = :ledger, ledger_version = :next",
-                    "ConditionExpression": "ledger_version = :seen",
-                    "ExpressionAttributeValues": to_item(
-                        {
-                            ":ledger": _ledger_to_map(posting.after),
-                            ":next": posting.after.version,
-                            ":seen": posting.before.version,
-                        }
-                    ),
-                }
-            }
+        documents = [self._document_put(pk, document) for document in write.documents]
+        items = [
+            self._ledger_update(pk, write.posting),
+            *(self._row_put(pk, row) for row in write.posting.rows),
+            *(self._invoice_payment(pk, payment) for payment in write.invoice_payments),
+            *(self._credit_applied(pk, credit) for credit in write.applied_credits),
+            *documents,  # last: a refused one is told by its position
         ]
-        for row in posting.rows:
-            sort_key = row_sort_key(row.date, row.seq)
-            record = {
-                "PK": pk,
-                "SK": sort_key,
-                "GSI1PK": f"{pk}#TXN#{row.type.value}",
-                "GSI1SK": sort_key,
-                **asdict(row),
-                "type": row.type.value,
-            }
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": to_item(record),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                }
-            )
-
-        new_docs = {doc["id"]: dict(doc) for doc in documents}
-        for allocation in posting.allocations:
-            applied = {"source_id": allocation.source_id, "cents": allocation.cents}
-            status = invoice_status(allocation.invoice_total_cents, allocation.invoice_outstanding_after)
-            if allocation.invoice_id in new_docs:  # applied to an invoice written by this same posting
-                doc = new_docs[allocation.invoice_id]
-                doc["amount_paid_cents"] = doc.get("amount_paid_cents", 0) + allocation.cents
-                doc["status"] = status
-                doc["applied"] = [*doc.get("applied", []), applied]
-                continue
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item({"PK": pk, "SK": f"DOC#{allocation.invoice_id}"}),
-                        "UpdateExpression": "SET amount_paid_cents = amount_paid_cents + :c, #s = :s, "
-                        "applied = list_append(applied, :a)",
-                        "ConditionExpression": "attribute_exists(PK)",
-                        "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": to_item(
-                            {":c": allocation.cents, ":s": status, ":a": [applied]}
-                        ),
-                    }
-                }
-            )
-        for credit_id in posting.consumed_pending_credits:
-            if credit_id in new_docs:
-                continue
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item({"PK": pk, "SK": f"DOC#{credit_id}"}),
-                        "UpdateExpression": "SET #s = :s, applied_on_invoice = :i",
-                        "ConditionExpression": "attribute_exists(PK)",
-                        "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": to_item({":s": "applied", ":i": posting.rows[0].id}),
-                    }
-                }
-            )
-        for doc in new_docs.values():
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": to_item({"PK": pk, "SK": f"DOC#{doc['id']}", **doc}),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                }
-            )
         if len(items) > _MAX_TRANSACTION_ITEMS:
             raise ValueError(
                 f"a posting touches {len(items)} items; DynamoDB allows {_MAX_TRANSACTION_ITEMS}"
@@ -339,10 +262,83 @@ class DynamoLedgerStore:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            doc_positions = range(len(items) - len(new_docs), len(items))
-            if any(reasons[i] == "ConditionalCheckFailed" for i in doc_positions if i < len(reasons)):
+            if "ConditionalCheckFailed" in reasons[len(items) - len(documents) :]:
                 raise DuplicateDocument from error
             raise ConcurrentUpdate from error
+
+    def _ledger_update(self, pk: str, posting: Posting) -> dict[str, Any]:
+        """The ledger's new state, conditional on the version it was computed from."""
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"PK": pk, "SK": "ACCOUNT"}),
+                "UpdateExpression": "SET ledger = :ledger, ledger_version = :next",
+                "ConditionExpression": "ledger_version = :seen",
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":ledger": _ledger_to_map(posting.after),
+                        ":next": posting.after.version,
+                        ":seen": posting.before.version,
+                    }
+                ),
+            }
+        }
+
+    def _row_put(self, pk: str, row: HistoryRow) -> dict[str, Any]:
+        sort_key = row_sort_key(row.date, row.seq)
+        record = {
+            "PK": pk,
+            "SK": sort_key,
+            "GSI1PK": f"{pk}#TXN#{row.type.value}",
+            "GSI1SK": sort_key,
+            **asdict(row),
+            "type": row.type.value,
+        }
+        return self._put_new(record)
+
+    def _document_put(self, pk: str, document: TransactionDocument) -> dict[str, Any]:
+        return self._put_new({"PK": pk, "SK": f"DOC#{document.id}", **document.stored()})
+
+    def _put_new(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(record),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _invoice_payment(self, pk: str, payment: InvoicePayment) -> dict[str, Any]:
+        applied = {"source_id": payment.source_id, "cents": payment.cents}
+        return self._update_document(
+            pk,
+            payment.invoice_id,
+            "SET amount_paid_cents = amount_paid_cents + :c, #s = :s, applied = list_append(applied, :a)",
+            {":c": payment.cents, ":s": payment.status, ":a": [applied]},
+        )
+
+    def _credit_applied(self, pk: str, credit: CreditApplied) -> dict[str, Any]:
+        return self._update_document(
+            pk,
+            credit.credit_id,
+            "SET #s = :s, applied_on_invoice = :i",
+            {":s": credit.status, ":i": credit.invoice_id},
+        )
+
+    def _update_document(
+        self, pk: str, document_id: str, expression: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A change of a document stored before (conditional on its being there)."""
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"PK": pk, "SK": f"DOC#{document_id}"}),
+                "UpdateExpression": expression,
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
 
     # -- reads ----------------------------------------------------------------------------------------
 
@@ -387,16 +383,3 @@ class DynamoLedgerStore:
         return doc
 
     # -- users ----------------------------------------------------------------------------------------
-
-    def get_user(self, account_id: str, username: str) -> PortalUser | None:
-        found = self._db.get_item(
-            TableName=self.table, Key=to_item({"PK": account_key(account_id), "SK": f"USER#{username}"})
-        ).get("Item")
-        if not found:
-            return None
-        data = from_item(found)
-        return PortalUser(**{k: data[k] for k in PortalUser.__dataclass_fields__})
-
-    def put_user(self, user: PortalUser) -> None:
-        item = {"PK": account_key(user.account_id), "SK": f"USER#{user.username}", **asdict(user)}
-        self._db.put_item(TableName=self.table, Item=to_item(item))

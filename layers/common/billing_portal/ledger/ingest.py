@@ -14,15 +14,27 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from billing_portal.exports import cdr
 from billing_portal.ledger import model as ledger
-from billing_portal.ledger.model import DOCUMENT_ID, Entry, EntryType, PaymentMethod
+from billing_portal.ledger.documents import (
+    CdrFile,
+    CreditDocument,
+    InvoiceDocument,
+    InvoiceLine,
+    PaymentDocument,
+    RefundDocument,
+    TaxLine,
+    TransactionDocument,
+)
+from billing_portal.ledger.model import DOCUMENT_ID, EntryType, PaymentMethod
 from billing_portal.ledger.ports import Account, Address, LedgerStore
-from billing_portal.ledger.posting import PostingPlan, allocations_of, post
-from billing_portal.ledger.profile import AddressModel, validate_contacts, validate_time_zone
+from billing_portal.ledger.posting import PostingPlan, document_plan, post
+from billing_portal.ledger.profile import AddressModel, validate_contacts
 from billing_portal.ledger.taxes import compute_taxes
 from billing_portal.shared.clock import Clock, local_date, utc_now
 from billing_portal.shared.errors import NotFound, ValidationFailed
 from billing_portal.shared.money import parse_amount
-from billing_portal.users.service import NewUser, UsernameTaken, UserService
+from billing_portal.shared.validation import validate_time_zone
+from billing_portal.users.model import UsernameTaken
+from billing_portal.users.service import NewUser, UserService
 
 ACCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 # A document may be dated up to a day past the account's today: the billing engine's clock and the
@@ -163,144 +175,74 @@ def _positive(amount: str, field: str) -> int:
     return cents
 
 
-def _dated(posting: ledger.Posting, value_date: date) -> dict[str, Any]:
-    """The document's dates: when it was recorded (its history row's date) and, when that is later, the
-    date it carries itself."""
-    posted_on = posting.rows[0].date
-    return {"date": posted_on, **({"value_date": value_date} if value_date != posted_on else {})}
+def _invoice(doc: InvoiceIn, account: Account) -> InvoiceDocument:
+    """The invoice as the account's address taxes it."""
+    province = account.billing_address.province
+    lines = tuple(
+        InvoiceLine(
+            description=line.description,
+            category=line.category,
+            quantity=line.quantity,
+            amount_cents=parse_amount(line.amount),
+        )
+        for line in doc.lines
+    )
+    subtotal = sum(line.amount_cents for line in lines)
+    taxes = compute_taxes(province, doc.issue_date, subtotal)
+    total = subtotal + sum(t.amount_cents for t in taxes)
+    if total <= 0:
+        raise ValidationFailed("An invoice's total must be more than zero.")
+    return InvoiceDocument(
+        id=doc.invoice_id,
+        date=doc.issue_date,
+        description="Invoice",
+        issue_date=doc.issue_date,
+        period_start=doc.period_start,
+        period_end=doc.period_end,
+        due_date=doc.due_date,
+        province=province,
+        lines=lines,
+        subtotal_cents=subtotal,
+        taxes=tuple(TaxLine(name=t.label, rate=str(t.rate), amount_cents=t.amount_cents) for t in taxes),
+        total_cents=total,
+        cdr_file=CdrFile(**doc.cdr_file.model_dump()) if doc.cdr_file else None,
+    )
 
 
-def _invoice_plan(doc: InvoiceIn) -> PostingPlan:
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        province = account.billing_address.province
-        lines: list[dict[str, Any]] = [
-            {
-                "description": line.description,
-                "category": line.category,
-                "quantity": line.quantity,
-                "amount_cents": parse_amount(line.amount),
-            }
-            for line in doc.lines
-        ]
-        subtotal = sum(line["amount_cents"] for line in lines)
-        taxes = compute_taxes(province, doc.issue_date, subtotal)
-        total = subtotal + sum(t.amount_cents for t in taxes)
-        if total <= 0:
-            raise ValidationFailed("An invoice's total must be more than zero.")
-        entry = Entry(doc.invoice_id, EntryType.INVOICE, doc.issue_date, total, "Invoice")
-        posting = ledger.post_invoice(account.ledger, entry, doc.due_date)
-        document: dict[str, Any] = {
-            "id": doc.invoice_id,
-            "type": EntryType.INVOICE.value,
-            **_dated(posting, doc.issue_date),
-            "description": "Invoice",
-            "issue_date": doc.issue_date,
-            "period_start": doc.period_start,
-            "period_end": doc.period_end,
-            "due_date": doc.due_date,
-            "province": province,
-            "lines": lines,
-            "subtotal_cents": subtotal,
-            "taxes": [{"name": t.label, "rate": str(t.rate), "amount_cents": t.amount_cents} for t in taxes],
-            "total_cents": total,
-            "amount_paid_cents": 0,
-            "status": ledger.invoice_status(total, total),
-            "applied": [],
-            "cdr_file": doc.cdr_file.model_dump() if doc.cdr_file else None,
-        }
-        return posting, [document]
-
-    return plan
+def _payment(doc: PaymentIn) -> PaymentDocument:
+    return PaymentDocument(
+        id=doc.payment_id,
+        date=doc.date,
+        description=ledger.payment_description(doc.method, doc.date),
+        amount_cents=_positive(doc.amount, "payment amount"),
+        method=doc.method,
+        reference=doc.reference,
+        card_brand=doc.card_brand,
+        card_last4=doc.card_last4,
+    )
 
 
-def _payment_plan(doc: PaymentIn) -> PostingPlan:
-    cents = _positive(doc.amount, "payment amount")
-
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        description = ledger.payment_description(doc.method, doc.date)
-        entry = Entry(doc.payment_id, EntryType.PAYMENT, doc.date, cents, description)
-        posting = ledger.post_payment(account.ledger, entry)
-        document = {
-            "id": doc.payment_id,
-            "type": EntryType.PAYMENT.value,
-            **_dated(posting, doc.date),
-            "description": description,
-            "amount_cents": cents,
-            "method": doc.method.value,
-            "status": "approved",
-            "reference": doc.reference,
-            "card_brand": doc.card_brand,
-            "card_last4": doc.card_last4,
-            "allocations": allocations_of(posting, doc.payment_id),
-        }
-        return posting, [document]
-
-    return plan
+def _credit(doc: CreditIn | PendingCreditIn) -> CreditDocument:
+    return CreditDocument(
+        id=doc.credit_id,
+        date=doc.date,
+        description=f"Credit {doc.credit_id}",
+        amount_cents=_positive(doc.amount, "credit amount"),
+        reason=doc.reason,
+        reference=doc.reference if isinstance(doc, CreditIn) else None,
+        status="pending" if isinstance(doc, PendingCreditIn) else "applied",
+    )
 
 
-def _credit_plan(doc: CreditIn) -> PostingPlan:
-    cents = _positive(doc.amount, "credit amount")
-
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        description = f"Credit {doc.credit_id}"
-        entry = Entry(doc.credit_id, EntryType.CREDIT, doc.date, cents, description)
-        posting = ledger.post_credit(account.ledger, entry)
-        document = {
-            "id": doc.credit_id,
-            "type": EntryType.CREDIT.value,
-            **_dated(posting, doc.date),
-            "description": description,
-            "amount_cents": cents,
-            "reason": doc.reason,
-            "reference": doc.reference,
-            "status": "applied",
-            "allocations": allocations_of(posting, doc.credit_id),
-        }
-        return posting, [document]
-
-    return plan
-
-
-def _refund_plan(doc: RefundIn) -> PostingPlan:
-    cents = _positive(doc.amount, "refund amount")
-
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        description = f"Refund {doc.refund_id}"
-        entry = Entry(doc.refund_id, EntryType.REFUND, doc.date, cents, description)
-        posting = ledger.post_refund(account.ledger, entry)
-        document = {
-            "id": doc.refund_id,
-            "type": EntryType.REFUND.value,
-            **_dated(posting, doc.date),
-            "description": description,
-            "amount_cents": cents,
-            "reason": doc.reason,
-            "reference": doc.reference,
-            "status": "issued",
-        }
-        return posting, [document]
-
-    return plan
-
-
-def _pending_credit_plan(doc: PendingCreditIn) -> PostingPlan:
-    cents = _positive(doc.amount, "credit amount")
-
-    def plan(account: Account) -> tuple[ledger.Posting, list[dict[str, Any]]]:
-        posting = ledger.add_pending_credit(account.ledger, doc.credit_id, cents)
-        document = {
-            "id": doc.credit_id,
-            "type": EntryType.CREDIT.value,
-            "date": doc.date,
-            "description": f"Credit {doc.credit_id}",
-            "amount_cents": cents,
-            "reason": doc.reason,
-            "status": "pending",
-            "allocations": [],
-        }
-        return posting, [document]
-
-    return plan
+def _refund(doc: RefundIn) -> RefundDocument:
+    return RefundDocument(
+        id=doc.refund_id,
+        date=doc.date,
+        description=f"Refund {doc.refund_id}",
+        amount_cents=_positive(doc.amount, "refund amount"),
+        reason=doc.reason,
+        reference=doc.reference,
+    )
 
 
 def ingest(
@@ -380,13 +322,19 @@ def _add_portal_user(users: UserService, request: PortalUserIn) -> dict[str, Any
 def _plan_for(request: BaseModel) -> tuple[str, date, PostingPlan]:
     """The document's id, its own date, and how to post it."""
     if isinstance(request, InvoiceIn):
-        return request.invoice_id, request.issue_date, _invoice_plan(request)
+        invoice = request
+        return (
+            invoice.invoice_id,
+            invoice.issue_date,
+            document_plan(lambda account: _invoice(invoice, account)),
+        )
+    document: TransactionDocument
     if isinstance(request, PaymentIn):
-        return request.payment_id, request.date, _payment_plan(request)
-    if isinstance(request, CreditIn):
-        return request.credit_id, request.date, _credit_plan(request)
-    if isinstance(request, RefundIn):
-        return request.refund_id, request.date, _refund_plan(request)
-    if isinstance(request, PendingCreditIn):
-        return request.credit_id, request.date, _pending_credit_plan(request)
-    raise TypeError(f"no posting for {type(request).__name__}")
+        document = _payment(request)
+    elif isinstance(request, CreditIn | PendingCreditIn):
+        document = _credit(request)
+    elif isinstance(request, RefundIn):
+        document = _refund(request)
+    else:
+        raise TypeError(f"no posting for {type(request).__name__}")
+    return document.id, document.date, document_plan(lambda _: document)

@@ -16,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 
 from billing_portal.shared.errors import Conflict
+from billing_portal.shared.money import format_cents
 
 # Card payments taken before the portal's processor went live show as historical (help-centre article).
 HISTORICAL_CARD_CUTOFF = date(2025, 7, 1)
@@ -143,6 +144,26 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class InvoicePayment:
+    """What a posting changes of an invoice's document: `cents` of `source_id` paid on it, which leaves it
+    in `status`."""
+
+    invoice_id: str
+    source_id: str
+    cents: int
+    status: str
+
+
+@dataclass(frozen=True)
+class CreditApplied:
+    """What a posting changes of a pending credit's document: applied, on the invoice posted with it."""
+
+    credit_id: str
+    invoice_id: str
+    status: str = "applied"
+
+
+@dataclass(frozen=True)
 class Posting:
     """The outcome of one posting: everything to write in one transaction."""
 
@@ -151,6 +172,26 @@ class Posting:
     rows: list[HistoryRow]
     allocations: list[Allocation]
     consumed_pending_credits: list[str] = field(default_factory=list)
+
+    def invoice_payments(self) -> list[InvoicePayment]:
+        """The invoices this posting pays, each with its status once paid."""
+        return [
+            InvoicePayment(
+                invoice_id=a.invoice_id,
+                source_id=a.source_id,
+                cents=a.cents,
+                status=invoice_status(a.invoice_total_cents, a.invoice_outstanding_after),
+            )
+            for a in self.allocations
+        ]
+
+    def applied_credits(self) -> list[CreditApplied]:
+        """The pending credits this posting applies, on the invoice it posts (its first row)."""
+        return [CreditApplied(credit_id, self.rows[0].id) for credit_id in self.consumed_pending_credits]
+
+    def allocations_of(self, source_id: str) -> list[Allocation]:
+        """What one payment or credit of this posting paid."""
+        return [a for a in self.allocations if a.source_id == source_id]
 
 
 @dataclass(frozen=True)
@@ -354,8 +395,8 @@ def post_refund(state: LedgerState, entry: Entry) -> Posting:
     """A refund pays back credit on the account; it cannot create a debt no invoice explains."""
     if entry.amount_cents > state.unapplied_cents:
         raise RefundExceedsCredit(
-            f"Refund {entry.id} of {entry.amount_cents / 100:.2f} exceeds the credit on the account "
-            f"({state.unapplied_cents / 100:.2f})."
+            f"Refund {entry.id} of {format_cents(entry.amount_cents)} exceeds the credit on the account "
+            f"({format_cents(state.unapplied_cents)})."
         )
     builder = _Builder(state)
     builder.add_row(entry)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from billing_portal.ledger.model import EntryType, HistoryRow, LedgerState, Posting
+from billing_portal.ledger.model import EntryType, HistoryRow, LedgerState
+from billing_portal.payments.autopay_setting import AUTOPAY_OFF, AutopaySetting
+
+if TYPE_CHECKING:
+    from billing_portal.ledger.documents import PostingWrite
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class Account:
     time_zone: str
     billing_contacts: list[str]
     ledger: LedgerState = field(default_factory=LedgerState)
-    autopay: dict[str, Any] | None = None
+    autopay: AutopaySetting = AUTOPAY_OFF
 
 
 @dataclass(frozen=True)
@@ -71,20 +75,18 @@ class LedgerStore(Protocol):
 
     def update_profile(self, account_id: str, changes: dict[str, Any]) -> Account | None: ...
 
-    def commit(self, account_id: str, posting: Posting, documents: list[dict[str, Any]]) -> None:
-        """Write the posting atomically. Raises ConcurrentUpdate if the ledger moved since it was read,
-        DuplicateDocument if one of the documents exists already."""
+    def commit(self, account_id: str, write: PostingWrite) -> None:
+        """Write the posting and its documents' changes atomically, as given. Raises ConcurrentUpdate if
+        the ledger moved since it was read (or a document to change is not there), DuplicateDocument if
+        one of the new documents exists already."""
 
     def history(
         self, account_id: str, types: frozenset[EntryType] | None, window: HistoryWindow, limit: int
     ) -> list[HistoryRow]:
         """Up to `limit` rows within the window, newest first, of the given types (None: all)."""
 
-    def get_document(self, account_id: str, document_id: str) -> dict[str, Any] | None: ...
-
-    def get_user(self, account_id: str, username: str) -> PortalUser | None: ...
-
-    def put_user(self, user: PortalUser) -> None: ...
+    def get_document(self, account_id: str, document_id: str) -> dict[str, Any] | None:
+        """The document as stored (`documents.read_document` types it)."""
 
     def get_account_and_sessions(
         self, account_id: str, username: str

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import calendar
 import hashlib
 import hmac
 import json
@@ -13,13 +12,19 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from billing_portal.ledger import views
+from billing_portal.ledger.documents import InvoiceDocument, read_document
 from billing_portal.ledger.model import ANY_DOCUMENT_ID, EntryType, LedgerState, oldest_first
-from billing_portal.ledger.ports import HistoryWindow, LedgerStore, UserSessions, row_sort_key
+from billing_portal.ledger.ports import HistoryWindow, LedgerStore, PortalUser, UserSessions, row_sort_key
+from billing_portal.ledger.retention import HISTORY_MONTHS, history_since, invoice_pdfs_since
+
+# Re-exported: the invoices' and exports' code imports it from here.
+from billing_portal.ledger.retention import months_before as months_before
+from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import Gone, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -27,18 +32,11 @@ if TYPE_CHECKING:
     from billing_portal.ledger.views_details import TransactionDetailsResponse
     from billing_portal.ledger.views_history import HistoryPage
 
-HISTORY_MONTHS = 24
 BILLING_TEAM = "the billing team at billing@net2phone.ca or 1-877-498-3772 (option 4)"
 PAGE_SIZES = (10, 50, 100)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits, the whole key: `\d` takes other scripts' digits and `$` a trailing newline.
 _CURSOR_KEY = re.compile(r"TXN#[0-9]{4}-[0-9]{2}-[0-9]{2}#[0-9]{8}")
-
-
-def months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def utc_today() -> date:
@@ -142,10 +140,21 @@ class HistoryQuery(BaseModel):
         return f"type={','.join(types)}&from={self.from_ or ''}&to={self.to or ''}"
 
 
+class UserReader(Protocol):
+    """The portal's user records, as GET /me reads them (users/dynamo.py)."""
+
+    def get_user(self, account_id: str, username: str) -> PortalUser | None: ...
+
+
 class AccountReader:
-    def __init__(self, store: LedgerStore, today: Callable[[], date] = utc_today) -> None:
+    def __init__(self, store: LedgerStore, *, users: UserReader, clock: Clock = utc_now) -> None:
         self.store = store
-        self.today = today
+        self.users = users
+        self.clock = clock
+
+    def today(self) -> date:
+        """The date the retention windows count from (UTC, as the billing engine dates its documents)."""
+        return self.clock().date()
 
     def dashboard(self, account_id: str) -> views.Dashboard:
         account = self.store.get_account(account_id)
@@ -182,7 +191,7 @@ class AccountReader:
         from billing_portal.ledger.views_history import HistoryPage, history_item
 
         today = self.today()
-        earliest = months_before(today, HISTORY_MONTHS)
+        earliest = history_since(today)
         if query.from_ is not None and query.from_ < earliest:
             raise ValidationFailed(
                 f"Transaction history goes back {HISTORY_MONTHS} months, to {earliest.isoformat()}. "
@@ -210,7 +219,7 @@ class AccountReader:
             if more and page
             else None
         )
-        pdf_since = earliest
+        pdf_since = invoice_pdfs_since(today)
         return HistoryPage(items=[history_item(row, pdf_since) for row in page], next_cursor=next_cursor)
 
     def details(self, account_id: str, transaction_id: str) -> TransactionDetailsResponse:
@@ -218,23 +227,27 @@ class AccountReader:
 
         if not ANY_DOCUMENT_ID.fullmatch(transaction_id):
             raise NotFound(f"Transaction {transaction_id} was not found.")
-        document = self.store.get_document(account_id, transaction_id)
-        if document is None:
+        stored = self.store.get_document(account_id, transaction_id)
+        if stored is None:
             raise NotFound(f"Transaction {transaction_id} was not found.")
-        earliest = months_before(self.today(), HISTORY_MONTHS)
-        if date.fromisoformat(document["date"]) < earliest:
+        document = read_document(stored)
+        today = self.today()
+        earliest = history_since(today)
+        if document.date < earliest:
             raise Gone(
                 f"Transaction {transaction_id} is older than {HISTORY_MONTHS} months. "
                 f"For its details, contact {BILLING_TEAM}."
             )
         covered = 0
-        if document["type"] == EntryType.INVOICE.value and document.get("status") != "paid":
+        if isinstance(document, InvoiceDocument) and document.status != "paid":
             account = self.store.get_account(account_id)
             covered = covered_by_pending_credit(account.ledger, transaction_id) if account else 0
-        return transaction_details(document, invoice_pdf_since=earliest, covered_by_pending_credit=covered)
+        return transaction_details(
+            document, invoice_pdf_since=invoice_pdfs_since(today), covered_by_pending_credit=covered
+        )
 
     def me(self, account_id: str, username: str) -> views.Me:
-        user = self.store.get_user(account_id, username)
+        user = self.users.get_user(account_id, username)
         if user is None:
             raise NotFound("Your portal user was not found.")
         return views.Me(**asdict(user))

@@ -5,11 +5,12 @@ builds only the models it answers with (pydantic models cost import time)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from billing_portal.ledger.ports import Account
+from billing_portal.payments.autopay_setting import AutopaySetting
 from billing_portal.shared.money import format_cents
 
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["123.45"])]
@@ -54,14 +55,23 @@ class AutopayView(BaseModel):
     payment_method: AutopayMethodView | None = None
 
 
-def autopay_view(autopay: dict[str, Any] | None, today: dt.date) -> AutopayView:
+def autopay_view(autopay: AutopaySetting, today: dt.date) -> AutopayView:
     """The auto pay status kept on the account item, with the card's expiry checked against today."""
-    autopay = autopay or {}
-    method = autopay.get("payment_method") if autopay.get("enabled") else None
-    if not method:
+    method = autopay.method
+    if method is None:
         return AutopayView(enabled=False, payment_method=None)
-    expired = (today.year, today.month) > (method["exp_year"], method["exp_month"])
-    return AutopayView(enabled=True, payment_method=AutopayMethodView(**method, expired=expired))
+    card = method.card
+    return AutopayView(
+        enabled=True,
+        payment_method=AutopayMethodView(
+            id=method.id,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            expired=card.expired(today),
+        ),
+    )
 
 
 class Dashboard(BaseModel):

@@ -7,6 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, RootModel
 
+from billing_portal.ledger import documents
+from billing_portal.ledger.documents import (
+    CreditDocument,
+    InvoiceDocument,
+    PaymentDocument,
+    TransactionDocument,
+)
 from billing_portal.ledger.views import Money
 from billing_portal.shared.money import format_cents
 
@@ -117,85 +124,90 @@ class TransactionDetailsResponse(RootModel[TransactionDetails]):
 
 
 def transaction_details(
-    doc: dict[str, Any], invoice_pdf_since: dt.date, covered_by_pending_credit: int = 0
+    document: TransactionDocument, invoice_pdf_since: dt.date, covered_by_pending_credit: int = 0
 ) -> TransactionDetailsResponse:
     """The details of a transaction's document; `covered_by_pending_credit`: for an unpaid invoice, what the
     pending credits will pay of it, in cents."""
-    kind = doc["type"]
-    common = {
-        "type": kind,
-        "id": doc["id"],
-        "date": doc["date"],
-        "value_date": doc.get("value_date"),
-        "description": doc["description"],
-    }
-    paid = [
-        PaidInvoice(invoice_id=a["invoice_id"], amount=format_cents(a["cents"]))
-        for a in doc.get("allocations", [])
-    ]
     details: InvoiceDetails | PaymentDetails | CreditDetails | RefundDetails
-    if kind == "invoice":
-        cdr = doc.get("cdr_file") or {}
-        details = InvoiceDetails(
-            **common,
-            issue_date=doc["issue_date"],
-            period_start=doc["period_start"],
-            period_end=doc["period_end"],
-            due_date=doc["due_date"],
-            province=doc["province"],
-            lines=[
-                InvoiceLine(
-                    description=line["description"],
-                    category=line["category"],
-                    quantity=line["quantity"],
-                    amount=format_cents(line["amount_cents"]),
-                )
-                for line in doc["lines"]
-            ],
-            subtotal=format_cents(doc["subtotal_cents"]),
-            taxes=[
-                TaxLineView(name=t["name"], rate=t["rate"], amount=format_cents(t["amount_cents"]))
-                for t in doc["taxes"]
-            ],
-            total=format_cents(doc["total_cents"]),
-            amount_paid=format_cents(doc["amount_paid_cents"]),
-            balance_due=format_cents(doc["total_cents"] - doc["amount_paid_cents"]),
-            covered_by_pending_credit=format_cents(covered_by_pending_credit),
-            status=doc["status"],
-            payments_applied=[
-                Applied(source_id=a["source_id"], amount=format_cents(a["cents"]))
-                for a in doc.get("applied", [])
-            ],
-            call_count=cdr.get("call_count"),
-            invoice_pdf_available=dt.date.fromisoformat(doc["issue_date"]) >= invoice_pdf_since,
-        )
-    elif kind == "payment":
+    if isinstance(document, InvoiceDocument):
+        details = _invoice_details(document, invoice_pdf_since, covered_by_pending_credit)
+    elif isinstance(document, PaymentDocument):
         details = PaymentDetails(
-            **common,
-            amount=format_cents(doc["amount_cents"]),
-            method=doc["method"],
-            status=doc["status"],
-            reference=doc.get("reference"),
-            card_brand=doc.get("card_brand"),
-            card_last4=doc.get("card_last4"),
-            invoices_paid=paid,
+            **_common(document),
+            amount=format_cents(document.amount_cents),
+            method=document.method.value,
+            status=document.status,
+            reference=document.reference,
+            card_brand=document.card_brand,
+            card_last4=document.card_last4,
+            invoices_paid=_invoices_paid(document.allocations),
         )
-    elif kind == "credit":
+    elif isinstance(document, CreditDocument):
         details = CreditDetails(
-            **common,
-            amount=format_cents(doc["amount_cents"]),
-            reason=doc["reason"],
-            reference=doc.get("reference"),
-            status=doc["status"],
-            applied_on_invoice=doc.get("applied_on_invoice"),
-            invoices_paid=paid,
+            **_common(document),
+            amount=format_cents(document.amount_cents),
+            reason=document.reason,
+            reference=document.reference,
+            status=document.status,
+            applied_on_invoice=document.applied_on_invoice,
+            invoices_paid=_invoices_paid(document.allocations),
         )
     else:
         details = RefundDetails(
-            **common,
-            amount=format_cents(doc["amount_cents"]),
-            reason=doc["reason"],
-            reference=doc.get("reference"),
-            status=doc["status"],
+            **_common(document),
+            amount=format_cents(document.amount_cents),
+            reason=document.reason,
+            reference=document.reference,
+            status=document.status,
         )
     return TransactionDetailsResponse(details)
+
+
+def _common(document: TransactionDocument) -> dict[str, Any]:
+    return {
+        "type": document.type,
+        "id": document.id,
+        "date": document.date,
+        "value_date": document.value_date,
+        "description": document.description,
+    }
+
+
+def _invoices_paid(allocations: tuple[documents.PaidInvoice, ...]) -> list[PaidInvoice]:
+    return [PaidInvoice(invoice_id=a.invoice_id, amount=format_cents(a.cents)) for a in allocations]
+
+
+def _invoice_details(
+    invoice: InvoiceDocument, invoice_pdf_since: dt.date, covered_by_pending_credit: int
+) -> InvoiceDetails:
+    return InvoiceDetails(
+        **_common(invoice),
+        issue_date=invoice.issue_date,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        due_date=invoice.due_date,
+        province=invoice.province,
+        lines=[
+            InvoiceLine(
+                description=line.description,
+                category=line.category,
+                quantity=line.quantity,
+                amount=format_cents(line.amount_cents),
+            )
+            for line in invoice.lines
+        ],
+        subtotal=format_cents(invoice.subtotal_cents),
+        taxes=[
+            TaxLineView(name=t.name, rate=t.rate, amount=format_cents(t.amount_cents)) for t in invoice.taxes
+        ],
+        total=format_cents(invoice.total_cents),
+        amount_paid=format_cents(invoice.amount_paid_cents),
+        balance_due=format_cents(invoice.total_cents - invoice.amount_paid_cents),
+        covered_by_pending_credit=format_cents(covered_by_pending_credit),
+        status=invoice.status,
+        payments_applied=[
+            Applied(source_id=a.source_id, amount=format_cents(a.cents)) for a in invoice.applied
+        ],
+        call_count=invoice.cdr_file.call_count if invoice.cdr_file else None,
+        invoice_pdf_available=invoice.issue_date >= invoice_pdf_since,
+    )

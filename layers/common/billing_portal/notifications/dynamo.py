@@ -1,4 +1,5 @@
-"""DynamoDB adapter of the notifier's own records, in the notifications table:
+"""DynamoDB adapters of the notifier: the portal table's stream read into the changes it tells of, and the
+notifier's own records, in the notifications table:
 
 PK SENT#<notice key>#<recipient>   one email of one event to one person: sending (claimed until a time)
                                    or sent (with SES's message id); expires after the stream's retries
@@ -8,32 +9,129 @@ PK SUPPRESSED#<address>            an address SES reported as bounced or complai
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from billing_portal.ledger.dynamo import from_item, to_item
 from billing_portal.notifications.notice_log import Claim
-from billing_portal.notifications.service import Change
+from billing_portal.notifications.notices import (
+    AutopayNotCharged,
+    Change,
+    PaymentApproved,
+    TransactionPosted,
+    UserAdded,
+    UserDeleted,
+    instant,
+)
+from billing_portal.payments.cards import Card
+from billing_portal.payments.ports import PaymentStatus
 from billing_portal.shared import aws
 
 # Far longer than a stream record can be retried (24 hours): a redelivery always finds the record.
 SENT_RECORD_DAYS = 35
 _BATCH_GET_LIMIT = 100
+_FAILED = {PaymentStatus.DECLINED.value, PaymentStatus.FAILED.value}
 
 
-def change_of(record: Mapping[str, Any]) -> Change:
-    """A record of Lambda's DynamoDB stream event as a `Change` with plain values."""
+# -- the portal table's stream ---------------------------------------------------------------------------
+
+
+def change_of(record: Mapping[str, Any]) -> Change | None:
+    """What a record of Lambda's DynamoDB stream event tells of, if anything."""
     stream = record["dynamodb"]
     new, old = stream.get("NewImage"), stream.get("OldImage")
-    return Change(
+    return change_of_item(
         event=str(record["eventName"]),
         keys=from_item(stream["Keys"]),
         new=from_item(new) if new is not None else None,
         old=from_item(old) if old is not None else None,
         at=datetime.fromtimestamp(float(stream["ApproximateCreationDateTime"]), UTC),
     )
+
+
+def change_of_item(
+    *,
+    event: str,
+    keys: Mapping[str, Any],
+    new: Mapping[str, Any] | None,
+    old: Mapping[str, Any] | None,
+    at: datetime,
+) -> Change | None:
+    """What one write of an item of the portal table tells of, from its images as plain values (`event`:
+    INSERT, MODIFY or REMOVE; `at`: when it was written). Keyed as the ledger, payment and user adapters
+    write them: a history row `TXN#...`, a payment record `PAYMENT#...`, a user `USER#...` (its
+    `invited_at` set once the invitation is out), a username claim `USERNAME` (turning deleted)."""
+    sort_key = str(keys.get("SK", ""))
+    new, old = new or {}, old or {}
+    account_id = str(keys.get("PK", "")).removeprefix("ACCOUNT#")
+    if sort_key.startswith("TXN#") and event == "INSERT":
+        return _transaction_posted(account_id, new, at)
+    if sort_key.startswith("PAYMENT#") and event in ("INSERT", "MODIFY"):
+        return _payment_concluded(account_id, new, old, at)
+    if sort_key.startswith("USER#") and event == "MODIFY":
+        invited_at = new.get("invited_at")
+        if not invited_at or invited_at == old.get("invited_at"):
+            return None
+        return UserAdded(account_id, new["username"], new["first_name"], new["last_name"], str(invited_at))
+    turned_deleted = new.get("status") == "deleted" and old.get("status") == "active"
+    if sort_key == "USERNAME" and event == "MODIFY" and turned_deleted and new.get("snapshot"):
+        user = new["snapshot"]
+        return UserDeleted(
+            new["account_id"], user["username"], user["first_name"], user["last_name"], str(new["deleted_at"])
+        )
+    return None
+
+
+def _transaction_posted(account_id: str, row: Mapping[str, Any], at: datetime) -> TransactionPosted:
+    return TransactionPosted(
+        account_id=account_id,
+        transaction_id=row["id"],
+        type=row["type"],
+        on=date.fromisoformat(row["date"]),
+        description=row["description"],
+        amount_cents=int(row.get("credit_cents") or row.get("debit_cents") or 0),
+        balance_cents=int(row["balance_cents"]),
+        at=at,
+    )
+
+
+def _payment_concluded(
+    account_id: str, new: Mapping[str, Any], old: Mapping[str, Any], at: datetime
+) -> PaymentApproved | AutopayNotCharged | None:
+    """A payment record turning approved, or an Auto Pay one turning declined or failed."""
+    status, before = new.get("status"), old.get("status")
+    if status == PaymentStatus.APPROVED.value and before != status:
+        settled_at = new.get("settled_at")
+        return PaymentApproved(
+            account_id=account_id,
+            payment_id=new["id"],
+            amount_cents=int(new["amount_cents"]),
+            card=_card(new.get("card")),
+            settled_at=instant(settled_at) if settled_at else None,
+            at=at,
+        )
+    if status in _FAILED and before not in _FAILED and new.get("autopay_invoice_id"):
+        return AutopayNotCharged(
+            account_id=account_id,
+            payment_id=new["id"],
+            invoice_id=str(new["autopay_invoice_id"]),
+            amount_cents=int(new["amount_cents"]),
+            card=_card(new.get("card")),
+            reason=new.get("message") or None,
+            at=at,
+        )
+    return None
+
+
+def _card(stored: Mapping[str, Any] | None) -> Card | None:
+    if not stored:
+        return None
+    return Card(stored["brand"], stored["last4"], int(stored["exp_month"]), int(stored["exp_year"]))
+
+
+# -- the notifier's own records --------------------------------------------------------------------------
 
 
 def _sent_key(notice_key: str, recipient: str) -> dict[str, Any]:

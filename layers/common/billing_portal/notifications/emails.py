@@ -52,6 +52,7 @@ def _email(to: Recipient, subject: str, title: str, lines: list[str], url: str, 
 
 
 def invoice_posted(
+    *,
     to: Recipient,
     account: AccountLine,
     invoice_id: str,
@@ -80,6 +81,7 @@ _TRANSACTION_WORDS = {
 
 
 def transaction_posted(
+    *,
     to: Recipient,
     account: AccountLine,
     kind: str,
@@ -104,6 +106,7 @@ def transaction_posted(
 
 
 def payment_confirmation(
+    *,
     to: Recipient,
     account: AccountLine,
     payment_id: str,
@@ -123,6 +126,7 @@ def payment_confirmation(
 
 
 def autopay_not_charged(
+    *,
     to: Recipient,
     account: AccountLine,
     invoice_id: str,
@@ -144,11 +148,11 @@ def autopay_not_charged(
 
 
 def user_added(
-    to: Recipient, account: AccountLine, full_name: str, username: str, added_at: datetime, url: str
+    *, to: Recipient, account: AccountLine, full_name: str, username: str, at: datetime, url: str
 ) -> Email:
     lines = [
         f"{full_name} ({username}) was added as a {PORTAL_NAME} user of {account} on "
-        f"{local_time(added_at, to.time_zone)}.",
+        f"{local_time(at, to.time_zone)}.",
         "They can now see the account's invoices and payments, and pay. If you did not expect this, "
         "check the account's users.",
     ]
@@ -156,11 +160,11 @@ def user_added(
 
 
 def user_deleted(
-    to: Recipient, account: AccountLine, full_name: str, username: str, deleted_at: datetime, url: str
+    *, to: Recipient, account: AccountLine, full_name: str, username: str, at: datetime, url: str
 ) -> Email:
     lines = [
         f"{full_name} ({username}) was deleted from the {PORTAL_NAME} users of {account} on "
-        f"{local_time(deleted_at, to.time_zone)}.",
+        f"{local_time(at, to.time_zone)}.",
         "They can no longer sign in. A deleted user cannot be added again without the billing team's help.",
     ]
     return _email(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
 
+from billing_portal.notifications.mail import MailNotSent
 from billing_portal.shared import aws
 from billing_portal.users.emails import Email
 
@@ -23,19 +24,6 @@ _PASSING_ERRORS = frozenset(
         "RequestTimeout",
     }
 )
-
-
-class MailNotSent(Exception):
-    """SES did not take the email; `passing` when trying again later may succeed (throttling, outage)."""
-
-    def __init__(self, message: str, passing: bool) -> None:
-        super().__init__(message)
-        self.passing = passing
-
-
-class Mailer(Protocol):
-    def send(self, email: Email) -> str:
-        """Send; returns the provider's message id. MailNotSent when it was not sent."""
 
 
 class SesMailer:

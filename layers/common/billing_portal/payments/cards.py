@@ -1,6 +1,7 @@
-"""What the portal knows of a card: the processor's reference, brand, last four digits and expiry. Card
-numbers and security codes never reach the API (PCI SAQ A): the web client sends them to the processor's
-hosted fields and gets a token back. A request that carries one anyway is refused before anything reads it.
+"""What the portal knows of a card: the processor's reference, brand, last four digits and expiry, and the
+one rule of its expiry (and how a refusal for it is worded). Card numbers and security codes never reach the
+API (PCI SAQ A): the web client sends them to the processor's hosted fields and gets a token back. A request
+that carries one anyway is refused before anything reads it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from billing_portal.shared.errors import ValidationFailed
 
 # Field names a client might put a card number or security code under, compared without case or
 # separators: `cardNumber`, `card_number` and `card-number` are one name.
@@ -52,6 +55,23 @@ class Card:
 
 
 BRAND_NAMES = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
+
+# Why Auto Pay did not charge an invoice, on the failed payment its users are told of.
+AUTOPAY_CARD_EXPIRED = "The Auto Pay card has expired."
+
+
+class CardExpired(ValidationFailed):
+    code = "card_expired"
+
+
+def refuse_expired(card: Card, today: date, *, for_autopay: bool = False) -> None:
+    """CardExpired when the card's expiry has passed on the account's day: a saved card, or a new one whose
+    token is for an expired card (nothing is charged or saved then)."""
+    if card.expired(today):
+        instead = "another payment method for Auto Pay" if for_autopay else "another payment method"
+        raise CardExpired(
+            f"This card expired at the end of {card.exp_month:02d}/{card.exp_year}. Choose {instead}."
+        )
 
 
 def luhn_valid(digits: str) -> bool:

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from billing_portal.ledger.dynamo import TYPE_INDEX, account_key, from_item, to_item
 from billing_portal.ledger.ports import Address
+from billing_portal.payments.autopay_setting import AUTOPAY_OFF, AutopayMethod, AutopaySetting
 from billing_portal.payments.cards import Card
 from billing_portal.payments.ports import (
     AUTOPAY_METHOD_IN_USE,
@@ -148,7 +149,7 @@ class DynamoPayments:
     # -- auto pay --------------------------------------------------------------------------------------
 
     def enable_autopay(self, account_id: str, method: SavedMethod) -> bool:
-        autopay = {"enabled": True, "payment_method": {"id": method.id, **asdict(method.card)}}
+        autopay = AutopaySetting(AutopayMethod(method.id, method.card)).stored()
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -185,7 +186,7 @@ class DynamoPayments:
                 Key=_account_item_key(account_id),
                 UpdateExpression="SET autopay = :off REMOVE GSI1PK, GSI1SK",
                 ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeValues=to_item({":off": {"enabled": False}}),
+                ExpressionAttributeValues=to_item({":off": AUTOPAY_OFF.stored()}),
             )
         except ClientError as error:
             if not _conditional_failure(error):

@@ -11,20 +11,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
-from billing_portal.shared import aws
 from billing_portal.shared.errors import BadRequest, Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 HEADER = "Idempotency-Key"
 REMEMBERED_SECONDS = 24 * 60 * 60
@@ -63,15 +55,28 @@ class IdempotentOperation:
     """`operation(request)` run at most once per account and key; its JSON-ready answer is replayed."""
 
     def __init__(
-        self, table_name: str, name: str, operation: Callable[[str, str, dict[str, Any]], Any]
+        self,
+        *,
+        persistence: BasePersistenceLayer,
+        name: str,
+        operation: Callable[[str, str, dict[str, Any]], Any],
     ) -> None:
+        """`persistence`: where the answers are kept (wiring builds Powertools' DynamoDB layer)."""
+        # Imported here: Powertools' idempotency package imports boto3 with it, a tenth of a cold start
+        # that the payments function otherwise pays only when it first builds a client.
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        self._in_progress, self._reused = IdempotencyAlreadyInProgressError, IdempotencyValidationError
         self._config = IdempotencyConfig(
             event_key_jmespath="[account_id, key]",
             payload_validation_jmespath="request",
             raise_on_no_idempotency_key=True,
             expires_after_seconds=REMEMBERED_SECONDS,
         )
-        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=aws.client("dynamodb"))
 
         def run(call: dict[str, Any]) -> Any:
             return operation(call["account_id"], call["key"], call["request"])
@@ -93,11 +98,11 @@ class IdempotentOperation:
         while True:
             try:
                 return self._run(call=call)
-            except IdempotencyValidationError:
+            except self._reused:
                 raise IdempotencyKeyReused(
                     f"This {HEADER} was used with a different request. Use a new key for a new payment."
                 ) from None
-            except IdempotencyAlreadyInProgressError:
+            except self._in_progress:
                 if time.monotonic() > deadline:
                     raise RequestInProgress(
                         f"A request with this {HEADER} is still being processed. Try again in a moment."

@@ -1,29 +1,31 @@
 """Saved payment methods and Auto Pay (help centre: "Make a Payment", and the dashboard's Auto Pay tiles).
 
 A card is saved from the processor's token; the portal keeps the processor's reference, brand, last four
-digits, expiry, billing address and billing email. The billing email defaults to the account's top user.
+digits, expiry, billing address and billing email. The billing email defaults to the account's top user. An
+account keeps at most MAX_SAVED_METHODS cards.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from billing_portal.ledger.ports import Account, Address, LedgerStore, PortalUser
-from billing_portal.ledger.profile import AddressModel, validate_email
+from billing_portal.ledger.profile import AddressModel
 from billing_portal.ledger.views import Address as AddressView
 from billing_portal.ledger.views import AutopayView, CardView, autopay_view
-from billing_portal.payments.cards import CARD_DATA_REFUSED, Card, card_data_in
-from billing_portal.payments.ports import PaymentStore, SavedMethod
+from billing_portal.payments.cards import CARD_DATA_REFUSED, card_data_in, refuse_expired
+from billing_portal.payments.ports import PaymentStore, SavedMethod, timestamp
 from billing_portal.payments.processor import BillingDetails, CardProcessor, SavedCard
+from billing_portal.shared.clock import Clock, local_date, utc_now
 from billing_portal.shared.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from billing_portal.shared.validation import validate_email
+from billing_portal.users.model import top_user
 
 MAX_SAVED_METHODS = 10
 METHOD_ID = re.compile(r"pm_[0-9a-f]{20}")
@@ -39,18 +41,24 @@ class CardDataRefused(ValidationFailed):
     code = "card_data_refused"
 
 
-class CardExpired(ValidationFailed):
-    code = "card_expired"
-
-
-def refuse_expired(card: Card, today: date, *, for_autopay: bool = False) -> None:
-    """CardExpired when the card's expiry has passed on the account's day: a saved card, or a new one whose
-    token is for an expired card (nothing is charged or saved then)."""
-    if card.expired(today):
-        instead = "another payment method for Auto Pay" if for_autopay else "another payment method"
-        raise CardExpired(
-            f"This card expired at the end of {card.exp_month:02d}/{card.exp_year}. Choose {instead}."
+def refuse_another_saved(store: PaymentStore, account_id: str, *, while_paying: bool = False) -> None:
+    """TooManyMethods when the account keeps MAX_SAVED_METHODS cards already: a card saved with a payment is
+    refused before anything is charged, and the payment can go ahead without saving it."""
+    if len(store.list_methods(account_id)) >= MAX_SAVED_METHODS:
+        instead = (
+            "Remove one, or pay without saving this card."
+            if while_paying
+            else "Remove one before adding another."
         )
+        raise TooManyMethods(f"An account can keep {MAX_SAVED_METHODS} payment methods. {instead}")
+
+
+def find_method(store: PaymentStore, account_id: str, method_id: str) -> SavedMethod:
+    """The account's saved method of that id; NotFound for any other id, well-formed or not."""
+    method = store.get_method(account_id, method_id) if METHOD_ID.fullmatch(method_id) else None
+    if method is None:
+        raise NotFound(METHOD_NOT_FOUND)
+    return method
 
 
 class CardFreeModel(BaseModel):
@@ -125,10 +133,6 @@ class UserLister(Protocol):
     def list_users(self, account_id: str) -> list[PortalUser]: ...
 
 
-def local_date(at: datetime, time_zone: str) -> date:
-    return at.astimezone(ZoneInfo(time_zone)).date()
-
-
 def new_method_id() -> str:
     return "pm_" + secrets.token_hex(10)
 
@@ -149,10 +153,19 @@ def method_view(method: SavedMethod, autopay_method_id: str | None, today: date)
     )
 
 
-def autopay_method_id(account: Account) -> str | None:
-    autopay = account.autopay or {}
-    method = autopay.get("payment_method") or {}
-    return method.get("id") if autopay.get("enabled") else None
+def saved_method(
+    account_id: str, method_id: str, saved: SavedCard, billing: BillingDetails, *, created_at: str
+) -> SavedMethod:
+    """A card the processor has just stored, as the account keeps it."""
+    return SavedMethod(
+        id=method_id,
+        account_id=account_id,
+        reference=saved.reference,
+        card=saved.card,
+        billing_email=billing.email,
+        billing_address=billing.address,
+        created_at=created_at,
+    )
 
 
 def billing_details(
@@ -161,9 +174,9 @@ def billing_details(
     """The billing address and email of a new card, with the help centre's defaults: the account's billing
     address, and the top user (the oldest portal user) as billing email."""
     if email is None:
-        people = sorted(users.list_users(account.account_id), key=lambda u: (u.created_at, u.username))
+        top = top_user(users.list_users(account.account_id))
         contacts = account.billing_contacts
-        email = people[0].username if people else contacts[0] if contacts else None
+        email = top.username if top else contacts[0] if contacts else None
     if email is None:
         raise ValidationFailed("A billing email is needed: the account has no portal user to default to.")
     chosen = Address(**address.model_dump()) if address is not None else account.billing_address
@@ -173,19 +186,18 @@ def billing_details(
 class PaymentMethodService:
     def __init__(
         self,
+        *,
+        ledger_store: LedgerStore,
         store: PaymentStore,
-        ledger: LedgerStore,
         users: UserLister,
         processor: CardProcessor,
-        clock: Callable[[], datetime] | None = None,
-        now: Callable[[], str] = lambda: datetime.now(UTC).isoformat(timespec="milliseconds"),
+        clock: Clock = utc_now,
     ) -> None:
         self.store = store
-        self.ledger = ledger
+        self.ledger = ledger_store
         self.users = users
         self.processor = processor
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self.now = now
+        self.clock = clock
 
     def _today(self, account: Account) -> date:
         """The account's date: a card is good through the end of its month where the customer is."""
@@ -199,35 +211,19 @@ class PaymentMethodService:
 
     def list(self, account_id: str) -> PaymentMethodList:
         account = self._account(account_id)
-        autopay_id, today = autopay_method_id(account), self._today(account)
+        autopay_id, today = account.autopay.method_id, self._today(account)
         methods = sorted(self.store.list_methods(account_id), key=lambda m: (m.created_at, m.id))
         return PaymentMethodList(items=[method_view(m, autopay_id, today) for m in methods])
 
     def add(self, account_id: str, request: NewPaymentMethod) -> PaymentMethodView:
         account = self._account(account_id)
-        if len(self.store.list_methods(account_id)) >= MAX_SAVED_METHODS:
-            raise TooManyMethods(
-                f"An account can keep {MAX_SAVED_METHODS} payment methods. Remove one before adding another."
-            )
+        refuse_another_saved(self.store, account_id)
         refuse_expired(self.processor.card_of_token(request.token), self._today(account))
         billing = billing_details(account, self.users, request.billing_address, request.billing_email)
         saved = self.processor.save_card(request.token, billing)
-        method = self.saved_method(account_id, new_method_id(), saved, billing)
+        method = saved_method(account_id, new_method_id(), saved, billing, created_at=timestamp(self.clock()))
         self.store.add_method(method)
-        return method_view(method, autopay_method_id(account), self._today(account))
-
-    def saved_method(
-        self, account_id: str, method_id: str, saved: SavedCard, billing: BillingDetails
-    ) -> SavedMethod:
-        return SavedMethod(
-            id=method_id,
-            account_id=account_id,
-            reference=saved.reference,
-            card=saved.card,
-            billing_email=billing.email,
-            billing_address=billing.address,
-            created_at=self.now(),
-        )
+        return method_view(method, account.autopay.method_id, self._today(account))
 
     def delete(self, account_id: str, method_id: str) -> None:
         if not METHOD_ID.fullmatch(method_id) or not self.store.delete_method(account_id, method_id):
@@ -238,10 +234,7 @@ class PaymentMethodService:
         if not change.enabled:
             self.store.disable_autopay(account_id)
             return AutopayView(enabled=False, payment_method=None)
-        method_id = change.payment_method_id or ""
-        method = self.store.get_method(account_id, method_id) if METHOD_ID.fullmatch(method_id) else None
-        if method is None:
-            raise NotFound(METHOD_NOT_FOUND)
+        method = find_method(self.store, account_id, change.payment_method_id or "")
         today = self._today(account)
         refuse_expired(method.card, today, for_autopay=True)
         if not self.store.enable_autopay(account_id, method):

@@ -21,15 +21,15 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from billing_portal.ledger.dynamo import from_item, to_item
 from billing_portal.payments.cards import Card, luhn_valid
+from billing_portal.payments.ports import timestamp
 from billing_portal.payments.processor import (
     DECLINED,
     BillingDetails,
@@ -42,6 +42,7 @@ from billing_portal.payments.processor import (
     signature_header,
 )
 from billing_portal.shared import aws
+from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import NotFound, ValidationFailed
 
 TEST_EXPIRY = (12, 2034)
@@ -128,12 +129,8 @@ def _token(token: str) -> tuple[Card, ChargeStatus]:
     return _decode(token)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class SandboxProcessor:
-    def __init__(self, table_name: str, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, table_name: str, clock: Clock = utc_now) -> None:
         self.table = table_name
         self.clock = clock
 
@@ -172,7 +169,7 @@ class SandboxProcessor:
             "card": asdict(card),
             "metadata": metadata,
             "receipt_email": billing.email if billing else None,
-            "created_at": self.clock().astimezone(UTC).isoformat(timespec="milliseconds"),
+            "created_at": timestamp(self.clock()),
         }
         try:
             self._db.put_item(

@@ -1,4 +1,6 @@
-"""Cognito admin adapter: the portal's users as the user pool knows them."""
+"""Cognito admin adapter: the portal's users as the user pool knows them (Manage Users and password reset).
+Signing in is `identity`'s: it needs only the app client, never the pool's admin rights, so the sign-in
+function is granted none of these calls."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from billing_portal.shared import aws
 from billing_portal.shared.errors import FieldProblem, ValidationFailed
-from billing_portal.users.service import USERNAME_TAKEN, UsernameTaken
+from billing_portal.users.model import USERNAME_TAKEN, UsernameTaken
 
 
 class CognitoDirectory:

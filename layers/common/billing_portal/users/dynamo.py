@@ -17,19 +17,25 @@ other at the same moment cannot both win, and an account always keeps a user.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from billing_portal.ledger.dynamo import account_key, from_item, set_existing, to_item
 from billing_portal.ledger.ports import PortalUser, UserSessions
 from billing_portal.shared import aws
-
-if TYPE_CHECKING:
-    # Imported where used at run time: the payment functions list users, and need not build the Manage
-    # Users and password reset request models to do it (pydantic models cost cold-start time).
-    from billing_portal.users.reset import IssuedCode
-    from billing_portal.users.service import UsernameClaim
+from billing_portal.shared.errors import NotFound
+from billing_portal.users.model import (
+    DELETED_MEANWHILE,
+    TRIED_TOGETHER,
+    USER_NOT_FOUND,
+    USERNAME_TAKEN,
+    DeletedMeanwhile,
+    TriedTogether,
+    UsernameClaim,
+    UsernameTaken,
+)
+from billing_portal.users.ports import IssuedCode
 
 _USER_FIELDS = tuple(PortalUser.__dataclass_fields__)
 # A transaction cancelled because another one touched the same items at that moment is tried again.
@@ -42,6 +48,12 @@ def claim_key(username: str) -> dict[str, Any]:
 
 def user_key(account_id: str, username: str) -> dict[str, Any]:
     return to_item({"PK": account_key(account_id), "SK": f"USER#{username}"})
+
+
+def _user_item(user: PortalUser, **extra: Any) -> dict[str, Any]:
+    return to_item(
+        {"PK": account_key(user.account_id), "SK": f"USER#{user.username}", **asdict(user), **extra}
+    )
 
 
 def _user(data: dict[str, Any]) -> PortalUser:
@@ -113,7 +125,6 @@ class DynamoUserRecords:
                 raise
 
     def claim(self, user: PortalUser) -> None:
-        record = {"PK": account_key(user.account_id), "SK": f"USER#{user.username}", **asdict(user)}
         claim = {
             "PK": f"USERNAME#{user.username}",
             "SK": "USERNAME",
@@ -134,7 +145,7 @@ class DynamoUserRecords:
                     {
                         "Put": {
                             "TableName": self.table,
-                            "Item": to_item(record),
+                            "Item": _user_item(user),
                             "ConditionExpression": "attribute_not_exists(PK)",
                         }
                     },
@@ -142,8 +153,6 @@ class DynamoUserRecords:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "TransactionCanceledException":
-                from billing_portal.users.service import USERNAME_TAKEN, UsernameTaken
-
                 raise UsernameTaken(USERNAME_TAKEN) from None
             raise
 
@@ -173,14 +182,6 @@ class DynamoUserRecords:
     def withdraw(self, user: PortalUser, by: str, at: str) -> None:
         """Decide the delete of `user` by the account's user `by`: written only while `by` is still one of
         the account's users (DeletedMeanwhile otherwise) and `user` still exists (NotFound)."""
-        from billing_portal.shared.errors import NotFound
-        from billing_portal.users.service import (
-            DELETED_MEANWHILE,
-            TRIED_TOGETHER,
-            DeletedMeanwhile,
-            TriedTogether,
-        )
-
         items = [
             {
                 "ConditionCheck": {
@@ -205,7 +206,7 @@ class DynamoUserRecords:
         if reasons[0] == "ConditionalCheckFailed":
             raise DeletedMeanwhile(DELETED_MEANWHILE)
         if reasons[1] == "ConditionalCheckFailed":
-            raise NotFound("That user was not found.")
+            raise NotFound(USER_NOT_FOUND)
         raise TriedTogether(TRIED_TOGETHER)
 
     def reinstate(self, user: PortalUser) -> None:
@@ -217,9 +218,6 @@ class DynamoUserRecords:
         )
 
     def tombstone(self, user: PortalUser, deleted_at: str) -> None:
-        from billing_portal.shared.errors import NotFound
-        from billing_portal.users.service import TRIED_TOGETHER, TriedTogether
-
         items = [
             {
                 "Update": {
@@ -249,7 +247,7 @@ class DynamoUserRecords:
         ]
         reasons = self._transact(items)
         if "ConditionalCheckFailed" in reasons:
-            raise NotFound("That user was not found.")  # deleted by another request first
+            raise NotFound(USER_NOT_FOUND)  # deleted by another request first
         if reasons:
             raise TriedTogether(TRIED_TOGETHER)
 
@@ -273,12 +271,6 @@ class DynamoUserRecords:
         return reasons
 
     def restore(self, user: PortalUser, sessions_valid_from: int) -> None:
-        record = {
-            "PK": account_key(user.account_id),
-            "SK": f"USER#{user.username}",
-            **asdict(user),
-            "sessions_valid_from": sessions_valid_from,
-        }
         self._db.transact_write_items(
             TransactItems=[
                 {
@@ -296,7 +288,7 @@ class DynamoUserRecords:
                 {
                     "Put": {
                         "TableName": self.table,
-                        "Item": to_item(record),
+                        "Item": _user_item(user, sessions_valid_from=sessions_valid_from),
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 },
@@ -308,8 +300,6 @@ class DynamoUserRecords:
         if not found:
             return None
         data = from_item(found)
-        from billing_portal.users.service import UsernameClaim
-
         return UsernameClaim(
             username=data["username"],
             account_id=data["account_id"],
@@ -338,11 +328,7 @@ class DynamoResetCodes:
         if not found:
             return None
         data = from_item(found)
-        from billing_portal.users.reset import IssuedCode
-
-        return IssuedCode(
-            data["digest"], data["salt"], data["issued_at"], data["expires_at"], data["attempts"]
-        )
+        return IssuedCode(**{name: data[name] for name in IssuedCode.__dataclass_fields__})
 
     def put(self, username: str, code: IssuedCode) -> None:
         item = {"PK": f"USERNAME#{username}", "SK": "RESET", **asdict(code)}
@@ -361,15 +347,13 @@ class DynamoResetCodes:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
-    def consume(self, username: str, code: IssuedCode) -> bool:
-        from billing_portal.users.reset import MAX_ATTEMPTS
-
+    def consume(self, username: str, code: IssuedCode, max_attempts: int) -> bool:
         try:
             self._db.delete_item(
                 TableName=self.table,
                 Key=self._key(username),
                 ConditionExpression="digest = :digest AND attempts < :max",
-                ExpressionAttributeValues=to_item({":digest": code.digest, ":max": MAX_ATTEMPTS}),
+                ExpressionAttributeValues=to_item({":digest": code.digest, ":max": max_attempts}),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":

@@ -1,5 +1,5 @@
 """The emails a user gets about their own sign-in (the invitation, a reset code), each with a plain-text and
-an HTML part; billing notifications are in notification_emails. Every value placed in the HTML is escaped."""
+an HTML part; billing notifications are in notifications.emails. Every value placed in the HTML is escaped."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def html_document(title: str, paragraphs: list[str]) -> str:
 
 
 def welcome(
-    username: str, first_name: str, temporary_password: str, portal_url: str, valid_days: int
+    *, username: str, first_name: str, temporary_password: str, portal_url: str, valid_days: int
 ) -> Email:
     title = f"Welcome to the {PORTAL_NAME}"
     text = (
@@ -61,7 +61,7 @@ def welcome(
     return Email((username,), f"Your {PORTAL_NAME} invitation", text, html)
 
 
-def reset_code(username: str, first_name: str, code: str, portal_url: str, valid_minutes: int) -> Email:
+def reset_code(*, username: str, first_name: str, code: str, portal_url: str, valid_minutes: int) -> Email:
     title = f"Reset your {PORTAL_NAME} password"
     text = (
         f"Hello {first_name},\n\n"

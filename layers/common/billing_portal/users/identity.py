@@ -1,33 +1,20 @@
-"""Cognito adapter: signing in, refreshing and signing out for the portal's users.
-
-A client gets the id token (for the API) and the refresh token, never Cognito's access token: with that one
-it could call Cognito's own user API directly (change the password past the portal's rules, delete itself
-and leave the portal's records behind)."""
+"""Cognito adapter of the sign-in port (users/sign_in.py): signing in, refreshing and signing out."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from billing_portal.shared import aws
 from billing_portal.shared.errors import FieldProblem, NotSignedIn, Throttled, ValidationFailed
-
-WRONG_CREDENTIALS = "The username or password is incorrect."
-SESSION_EXPIRED = "Your session has expired. Sign in again."
-CHALLENGE_EXPIRED = "This sign-in has expired. Sign in again with your temporary password."
-
-
-class Tokens(BaseModel):
-    id_token: str
-    refresh_token: str
-    expires_in: int
-
-
-class NewPasswordChallenge(BaseModel):
-    challenge: str = "NEW_PASSWORD_REQUIRED"
-    session: str
+from billing_portal.users.sign_in import (
+    CHALLENGE_EXPIRED,
+    SESSION_EXPIRED,
+    WRONG_CREDENTIALS,
+    NewPasswordChallenge,
+    Tokens,
+)
 
 
 class CognitoIdentity:

@@ -18,21 +18,20 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
-from billing_portal.notifications.ses import Mailer, MailNotSent
+from billing_portal.notifications.mail import Mailer, MailNotSent
+from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import ValidationFailed
 from billing_portal.users import emails, passwords
-from billing_portal.users.service import (
+from billing_portal.users.model import (
     TEMPORARY_PASSWORD_DAYS,
-    UserRecords,
     normalize_username,
     sessions_valid_after,
     wait_until,
 )
+from billing_portal.users.ports import IssuedCode, PasswordDirectory, ResetCodes, UserRecords
 
 logger = Logger(child=True)
 
@@ -42,36 +41,6 @@ RESEND_AFTER_SECONDS = 60
 INVALID_CODE = "The verification code is incorrect or has expired. Request a new one with Forgot Password."
 
 
-@dataclass(frozen=True)
-class IssuedCode:
-    digest: str
-    salt: str
-    issued_at: int
-    expires_at: int
-    attempts: int
-
-
-class ResetCodes(Protocol):
-    def get(self, username: str) -> IssuedCode | None: ...
-
-    def put(self, username: str, code: IssuedCode) -> None: ...
-
-    def count_failure(self, username: str, code: IssuedCode) -> None: ...
-
-    def consume(self, username: str, code: IssuedCode) -> bool:
-        """Delete the code if it is still the one given; False when another request used it first."""
-
-
-class PasswordDirectory(Protocol):
-    def status(self, username: str) -> str | None: ...
-
-    def set_temporary_password(self, username: str, password: str) -> None: ...
-
-    def set_password(self, username: str, password: str) -> None: ...
-
-    def sign_out_everywhere(self, username: str) -> None: ...
-
-
 def _digest(code: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
@@ -79,12 +48,13 @@ def _digest(code: str, salt: str) -> str:
 class PasswordReset:
     def __init__(
         self,
+        *,
         records: UserRecords,
         directory: PasswordDirectory,
         codes: ResetCodes,
         mailer: Mailer,
         portal_url: str,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.records = records
@@ -114,7 +84,7 @@ class PasswordReset:
         status = self.directory.status(username)
         if user is None or status is None:
             return
-        now = int(self.clock())
+        now = int(self.clock().timestamp())
         previous = self.codes.get(username)
         if previous and now - previous.issued_at < RESEND_AFTER_SECONDS:
             return  # one email a minute at most, however often the button is pressed
@@ -125,7 +95,11 @@ class PasswordReset:
             )
             temporary = passwords.temporary_password()
             email = emails.welcome(
-                username, user.first_name, temporary, self.portal_url, TEMPORARY_PASSWORD_DAYS
+                username=username,
+                first_name=user.first_name,
+                temporary_password=temporary,
+                portal_url=self.portal_url,
+                valid_days=TEMPORARY_PASSWORD_DAYS,
             )
             self.codes.put(username, issued)
             with self._withdrawn_unless_sent(username, issued):
@@ -138,7 +112,13 @@ class PasswordReset:
         self.codes.put(username, issued)
         with self._withdrawn_unless_sent(username, issued):
             self.mailer.send(
-                emails.reset_code(username, user.first_name, code, self.portal_url, CODE_MINUTES)
+                emails.reset_code(
+                    username=username,
+                    first_name=user.first_name,
+                    code=code,
+                    portal_url=self.portal_url,
+                    valid_minutes=CODE_MINUTES,
+                )
             )
 
     @contextlib.contextmanager
@@ -148,20 +128,20 @@ class PasswordReset:
         try:
             yield
         except Exception:
-            self.codes.consume(username, issued)
+            self.codes.consume(username, issued, MAX_ATTEMPTS)
             raise
 
     def reset(self, username: str, code: str, new_password: str) -> None:
         username = normalize_username(username)
         passwords.require_valid(new_password, username)
         issued = self.codes.get(username)
-        now = int(self.clock())
+        now = int(self.clock().timestamp())
         if issued is None or issued.expires_at <= now or issued.attempts >= MAX_ATTEMPTS:
             raise ValidationFailed(INVALID_CODE)
         if not hmac.compare_digest(issued.digest, _digest(code.strip(), issued.salt)):
             self.codes.count_failure(username, issued)
             raise ValidationFailed(INVALID_CODE)
-        if not self.codes.consume(username, issued):
+        if not self.codes.consume(username, issued, MAX_ATTEMPTS):
             raise ValidationFailed(INVALID_CODE)
         try:
             self.directory.set_password(username, new_password)

@@ -5,12 +5,10 @@ undoes what it did, so neither half is left alone. An account always keeps at le
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from dataclasses import replace
+from typing import Annotated
 
 from aws_lambda_powertools import Logger
 from pydantic import (
@@ -24,23 +22,31 @@ from pydantic import (
 )
 
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.ledger.profile import UNSEEN_CHARACTERS, validate_email, validate_time_zone
-from billing_portal.notifications.ses import Mailer, MailNotSent
-from billing_portal.shared.errors import Conflict, Forbidden, NotFound, PortalError
+from billing_portal.notifications.mail import Mailer, MailNotSent
+from billing_portal.shared.clock import Clock, utc_now
+from billing_portal.shared.errors import Forbidden, NotFound
+from billing_portal.shared.validation import UNSEEN_CHARACTERS, validate_email, validate_time_zone
 from billing_portal.users import emails, passwords
+from billing_portal.users.model import (
+    CANNOT_DELETE_SELF,
+    INVITATION_NOT_SENT,
+    INVITATION_REFUSED,
+    MAX_USERNAME,
+    TEMPORARY_PASSWORD_DAYS,
+    USER_NOT_FOUND,
+    EmailNotSent,
+    EmailRefused,
+    normalize_username,
+    oldest_first,
+    sessions_valid_after,
+    top_user,
+    wait_until,
+)
+from billing_portal.users.ports import Directory, UserRecords
 
 logger = Logger(child=True)
 
-USERNAME_TAKEN = "The username already exists. Please use a different username."
-CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user account."
-DELETED_MEANWHILE = (
-    "The user was not deleted: your own user was deleted at the same moment, and an account always keeps "
-    "at least one user."
-)
-TRIED_TOGETHER = "The account's users were being changed at the same moment. Try again."
-TEMPORARY_PASSWORD_DAYS = 7
-MAX_USERNAME = 128  # the longest username Cognito accepts
-# Blank once trimmed, unseen characters (see profile.UNSEEN_CHARACTERS) and markup are refused.
+# Blank once trimmed, unseen characters (see validation.UNSEEN_CHARACTERS) and markup are refused.
 Name = Annotated[
     str,
     StringConstraints(
@@ -48,89 +54,6 @@ Name = Annotated[
     ),
     Field(description="Up to 60 characters, with no < or >, control characters or invisible formatting"),
 ]
-
-
-class UsernameTaken(Conflict):
-    code = "username_taken"
-
-
-class EmailNotSent(PortalError):
-    status, code = 503, "email_unavailable"
-
-
-class EmailRefused(EmailNotSent):
-    """The email service refused the invitation for good (an address it will not write to, as SES does for
-    any unverified address while the account is in its sandbox): trying again later would not help."""
-
-    code = "email_refused"
-
-
-INVITATION_NOT_SENT = "The invitation email could not be sent. Try again in a few minutes."
-INVITATION_REFUSED = (
-    "The invitation email could not be sent to this address, so the user was not added: the portal cannot "
-    "send email to it yet. Contact the billing team."
-)
-
-
-class DeletedMeanwhile(Conflict):
-    """The deleting user stopped being one of the account's users before the delete could be written."""
-
-    code = "deleted_meanwhile"
-
-
-class TriedTogether(Conflict):
-    """Another change to the same users kept this one from being written; trying again can work."""
-
-
-@dataclass(frozen=True)
-class UsernameClaim:
-    username: str
-    account_id: str
-    deleted: bool
-    snapshot: dict[str, Any] | None = None
-
-
-class UserRecords(Protocol):
-    def list_users(self, account_id: str) -> list[PortalUser]: ...
-
-    def get_user(self, account_id: str, username: str) -> PortalUser | None: ...
-
-    def claim(self, user: PortalUser) -> None:
-        """Claim the username for good and write the user, atomically; UsernameTaken if ever claimed."""
-
-    def release(self, user: PortalUser) -> None:
-        """Undo `claim` after the other half failed."""
-
-    def mark_invited(self, account_id: str, username: str, at: str) -> None:
-        """The user has their invitation: from this change, the account's users are told of them."""
-
-    def update_user(self, account_id: str, username: str, changes: dict[str, Any]) -> PortalUser | None: ...
-
-    def withdraw(self, user: PortalUser, by: str, at: str) -> None:
-        """Decide the delete of `user` by the account's user `by`: from here the user's sessions are over.
-        Written only while `by` is still a user of the account (DeletedMeanwhile otherwise), so that of two
-        users deleting each other one wins; NotFound if `user` is gone."""
-
-    def reinstate(self, user: PortalUser) -> None:
-        """Undo `withdraw` after the other half of the delete failed."""
-
-    def tombstone(self, user: PortalUser, deleted_at: str) -> None:
-        """Remove the user; the claim stays, marked deleted, with what a restore needs. NotFound if another
-        request removed them first."""
-
-    def restore(self, user: PortalUser, sessions_valid_from: int) -> None:
-        """Reinstate a tombstoned username of the same account, with no session from before."""
-
-    def end_sessions(self, account_id: str, username: str, valid_from: int) -> None:
-        """Tokens of the user's sign-ins before `valid_from` (epoch seconds) are no longer accepted."""
-
-    def claim_of(self, username: str) -> UsernameClaim | None: ...
-
-
-class Directory(Protocol):
-    def create_user(self, username: str, account_id: str, temporary_password: str) -> None: ...
-
-    def delete_user(self, username: str) -> None: ...
 
 
 class NewUser(BaseModel):
@@ -187,51 +110,26 @@ class UserList(BaseModel):
     items: list[UserView]
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def oldest_first(users: list[PortalUser]) -> list[PortalUser]:
-    return sorted(users, key=lambda u: (u.created_at, u.username))
-
-
-def normalize_username(value: str) -> str:
-    return value.strip().lower()
-
-
-def sessions_valid_after(now: float) -> int:
-    """Cognito stamps a sign-in (`auth_time`) in whole seconds: sessions ended at `now` are those stamped
-    before the next whole second, so that one of the very second of the change is over too."""
-    return math.floor(now) + 1
-
-
-def wait_until(moment: int, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
-    """Return once the clock reads `moment`: a sign-in from then on is stamped at or after it. (Ending
-    sessions waits out the rest of the second before answering, so that the user's own next sign-in, after
-    the answer, is never taken for one of before.)"""
-    remaining = moment - clock()
-    if remaining > 0:
-        sleep(remaining)  # at least that long
-
-
 class UserService:
     def __init__(
         self,
+        *,
         records: UserRecords,
         directory: Directory,
         mailer: Mailer,
         portal_url: str,
-        now: Callable[[], str] = _now,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.records = records
         self.directory = directory
         self.mailer = mailer
         self.portal_url = portal_url
-        self.now = now
         self.clock = clock
         self.sleep = sleep
+
+    def _now(self) -> str:
+        return self.clock().isoformat(timespec="milliseconds")
 
     def list(self, account_id: str) -> UserList:
         users = oldest_first(self.records.list_users(account_id))
@@ -241,8 +139,7 @@ class UserService:
         return self.records.get_user(account_id, normalize_username(username)) is not None
 
     def top_user(self, account_id: str) -> PortalUser | None:
-        users = oldest_first(self.records.list_users(account_id))
-        return users[0] if users else None
+        return top_user(self.records.list_users(account_id))
 
     def create(self, account_id: str, request: NewUser) -> UserView:
         user = PortalUser(
@@ -252,7 +149,7 @@ class UserService:
             last_name=request.last_name.strip(),
             time_zone=request.time_zone,
             notifications_enabled=request.notifications_enabled,
-            created_at=self.now(),
+            created_at=self._now(),
         )
         self.records.claim(user)  # UsernameTaken, before anything else exists
         self._invite(user, undo=lambda: self.records.release(user))
@@ -260,36 +157,36 @@ class UserService:
 
     def update(self, account_id: str, username: str, changes: UserChanges) -> UserView:
         if len(username) > MAX_USERNAME:
-            raise NotFound("That user was not found.")
+            raise NotFound(USER_NOT_FOUND)
         values = {name: getattr(changes, name) for name in changes.model_fields_set}
         for name in ("first_name", "last_name"):
             if name in values:
                 values[name] = values[name].strip()
         updated = self.records.update_user(account_id, normalize_username(username), values)
         if updated is None:
-            raise NotFound("That user was not found.")
+            raise NotFound(USER_NOT_FOUND)
         return _view(updated, top=self.top_user(account_id) == updated)
 
     def delete(self, account_id: str, caller_username: str, username: str) -> None:
         username = normalize_username(username)
         if len(username) > MAX_USERNAME:
-            raise NotFound("That user was not found.")
+            raise NotFound(USER_NOT_FOUND)
         user = self.records.get_user(account_id, username)
         if user is None:
-            raise NotFound("That user was not found.")
+            raise NotFound(USER_NOT_FOUND)
         caller = normalize_username(caller_username)
         if username == caller:
             raise Forbidden(CANNOT_DELETE_SELF)
         # Decided in the records first, where the caller must still be a user: of two users deleting each
         # other at the same moment, one wins and the account keeps a user. From here the user's tokens are
         # refused; if Cognito then fails, the decision is undone and the delete can be repeated.
-        self.records.withdraw(user, by=caller, at=self.now())
+        self.records.withdraw(user, by=caller, at=self._now())
         try:
             self.directory.delete_user(username)
         except Exception:
             self.records.reinstate(user)
             raise
-        self.records.tombstone(user, deleted_at=self.now())
+        self.records.tombstone(user, deleted_at=self._now())
 
     def restore(self, account_id: str, username: str) -> UserView:
         """For the billing team only (an internal operation): bring a deleted user back, with a fresh
@@ -303,7 +200,7 @@ class UserService:
         valid_from = sessions_valid_after(self.clock())
         self.records.restore(user, sessions_valid_from=valid_from)
         wait_until(valid_from, self.clock, self.sleep)
-        self._invite(user, undo=lambda: self.records.tombstone(user, deleted_at=self.now()))
+        self._invite(user, undo=lambda: self.records.tombstone(user, deleted_at=self._now()))
         return _view(user, top=self.top_user(account_id) == user)
 
     def _invite(self, user: PortalUser, undo: Callable[[], None]) -> None:
@@ -316,7 +213,11 @@ class UserService:
         try:
             self.mailer.send(
                 emails.welcome(
-                    user.username, user.first_name, temporary, self.portal_url, TEMPORARY_PASSWORD_DAYS
+                    username=user.username,
+                    first_name=user.first_name,
+                    temporary_password=temporary,
+                    portal_url=self.portal_url,
+                    valid_days=TEMPORARY_PASSWORD_DAYS,
                 )
             )
         except Exception as error:
@@ -329,7 +230,7 @@ class UserService:
                 raise EmailRefused(INVITATION_REFUSED) from error
             raise EmailNotSent(INVITATION_NOT_SENT) from error
         try:
-            self.records.mark_invited(user.account_id, user.username, self.now())
+            self.records.mark_invited(user.account_id, user.username, self._now())
         except Exception:
             # The user exists and has their invitation; only the other users' email about it is missed.
             logger.exception("the new user could not be marked invited", extra={"username": user.username})

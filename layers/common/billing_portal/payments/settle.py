@@ -1,0 +1,60 @@
+"""The processor's callback (help centre: "Make a Payment", pending payments): a verified settlement posts
+a pending payment, or fails it and frees the account for other payments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from billing_portal.ledger.ports import LedgerStore
+from billing_portal.payments.charging import Charging, PaymentView, payment_view
+from billing_portal.payments.ports import PaymentStatus, PaymentStore
+from billing_portal.payments.processor import (
+    DECLINED,
+    CallbackRefused,
+    CardProcessor,
+    ChargeStatus,
+    Settlement,
+)
+from billing_portal.shared.clock import Clock, utc_now
+from billing_portal.shared.errors import Conflict
+
+NOT_OURS = "The callback does not match a payment of this portal."
+
+
+class SettlementNotReady(Conflict):
+    code = "payment_not_recorded_yet"
+
+
+class PaymentSettlement:
+    def __init__(
+        self,
+        *,
+        ledger_store: LedgerStore,
+        store: PaymentStore,
+        processor: CardProcessor,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.store = store
+        self.charging = Charging(ledger_store=ledger_store, store=store, processor=processor, clock=clock)
+
+    def settle(self, settlement: Settlement) -> PaymentView:
+        """Post or fail a pending payment as the processor's verified callback says; a payment settled
+        already stays as it is (the callback is idempotent)."""
+        record = self.store.get_payment(settlement.account_id, settlement.payment_id)
+        if record is None or record.amount_cents != settlement.amount_cents:
+            raise CallbackRefused(NOT_OURS)
+        if record.status is PaymentStatus.PROCESSING:
+            # The charge's answer is still being recorded; the processor delivers the callback again later.
+            raise SettlementNotReady("The payment is still being recorded; send the callback again.")
+        if record.charge_id != settlement.charge_id:
+            raise CallbackRefused(NOT_OURS)
+        if record.status.final:
+            return payment_view(record)
+        if settlement.outcome is ChargeStatus.APPROVED:
+            return payment_view(self.charging.post_approved(record))
+        failed = replace(
+            record, status=PaymentStatus.FAILED, message=DECLINED, settled_at=self.charging.now()
+        )
+        self.store.save_payment(failed)
+        self.charging.no_longer_in_flight(record)
+        return payment_view(failed)
