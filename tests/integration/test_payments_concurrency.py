@@ -27,6 +27,7 @@ from moto.dynamodb.responses import DynamoHandler
 
 from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.ports import PortalUser
+from billing_portal.payments.charging import Charging
 from billing_portal.payments.dynamo import DynamoPayments
 from billing_portal.payments.one_time import OneTimePayments, PaymentRequest
 from billing_portal.payments.sandbox import SandboxProcessor
@@ -110,10 +111,12 @@ def payment_function(idempotency_table: str) -> Submit:
     and Idempotency-Key, as functions/payments/app.py builds it."""
     table = os.environ["TABLE_NAME"]
     service = OneTimePayments(
-        ledger_store=DynamoLedgerStore(table),
-        store=DynamoPayments(table),
+        charging=Charging(
+            ledger_store=DynamoLedgerStore(table),
+            store=DynamoPayments(table),
+            processor=SandboxProcessor(table),
+        ),
         users=DynamoUserRecords(table),
-        processor=SandboxProcessor(table),
     )
 
     def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from billing_portal.ledger.ports import Account, PortalUser
 from billing_portal.notifications.service import DeliveryIncomplete, NotificationService
 from billing_portal.payments.autopay import AutopayReport, AutopayRun
 from billing_portal.payments.cards import Card, CardExpired
-from billing_portal.payments.charging import CLAIM_LIFETIME, PaymentView
+from billing_portal.payments.charging import CLAIM_LIFETIME, Charging, PaymentView
 from billing_portal.payments.methods import (
     MAX_SAVED_METHODS,
     AutopayChange,
@@ -69,19 +69,12 @@ class World:
         self.users = FakeUserRecords()
         self.processor = FakeCardProcessor()
         self.mailer = FakeMailer()
-        self.payments = OneTimePayments(
-            ledger_store=self.ledger,
-            store=self.store,
-            users=self.users,
-            processor=self.processor,
-            clock=self.clock,
-        )
-        self.settlements = PaymentSettlement(
+        charging = Charging(
             ledger_store=self.ledger, store=self.store, processor=self.processor, clock=self.clock
         )
-        self.autopay_run = AutopayRun(
-            ledger_store=self.ledger, store=self.store, processor=self.processor, clock=self.clock
-        )
+        self.payments = OneTimePayments(charging=charging, users=self.users)
+        self.settlements = PaymentSettlement(charging=charging)
+        self.autopay_run = AutopayRun(charging=charging)
         # The billing emails come from the notifier reading the changes the services make.
         self.notifier = NotificationService(
             ledger=self.ledger,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from billing_portal.notifications.notices import Change
     from billing_portal.notifications.service import NotificationService
     from billing_portal.payments.autopay import AutopayRun
+    from billing_portal.payments.charging import Charging
     from billing_portal.payments.idempotency import IdempotentOperation
     from billing_portal.payments.methods import PaymentMethodService
     from billing_portal.payments.one_time import OneTimePayments
@@ -225,41 +226,38 @@ def build_payment_store(settings: TableSettings) -> PaymentStore:
     return DynamoPayments(settings.table_name)
 
 
-def build_one_time_payments(settings: PaymentSettings) -> OneTimePayments:
+def build_charging(settings: PaymentSettings, clock: Clock = utc_now) -> Charging:
+    """The one-payment-in-flight charge all payment services go through. `clock`: the time it acts at
+    (a scheduled run's time); now by default."""
     from billing_portal.ledger.dynamo import DynamoLedgerStore
-    from billing_portal.payments.one_time import OneTimePayments
-    from billing_portal.users.dynamo import DynamoUserRecords
+    from billing_portal.payments.charging import Charging
 
-    return OneTimePayments(
-        ledger_store=DynamoLedgerStore(settings.table_name),
-        store=build_payment_store(settings),
-        users=DynamoUserRecords(settings.table_name),
-        processor=build_card_processor(settings),
-    )
-
-
-def build_payment_settlement(settings: PaymentSettings) -> PaymentSettlement:
-    from billing_portal.ledger.dynamo import DynamoLedgerStore
-    from billing_portal.payments.settle import PaymentSettlement
-
-    return PaymentSettlement(
-        ledger_store=DynamoLedgerStore(settings.table_name),
-        store=build_payment_store(settings),
-        processor=build_card_processor(settings),
-    )
-
-
-def build_autopay_run(settings: PaymentSettings, clock: Clock = utc_now) -> AutopayRun:
-    """`clock`: the time the run acts at (the scheduled event's time); now by default."""
-    from billing_portal.ledger.dynamo import DynamoLedgerStore
-    from billing_portal.payments.autopay import AutopayRun
-
-    return AutopayRun(
+    return Charging(
         ledger_store=DynamoLedgerStore(settings.table_name),
         store=build_payment_store(settings),
         processor=build_card_processor(settings),
         clock=clock,
     )
+
+
+def build_one_time_payments(settings: PaymentSettings) -> OneTimePayments:
+    from billing_portal.payments.one_time import OneTimePayments
+    from billing_portal.users.dynamo import DynamoUserRecords
+
+    return OneTimePayments(charging=build_charging(settings), users=DynamoUserRecords(settings.table_name))
+
+
+def build_payment_settlement(settings: PaymentSettings) -> PaymentSettlement:
+    from billing_portal.payments.settle import PaymentSettlement
+
+    return PaymentSettlement(charging=build_charging(settings))
+
+
+def build_autopay_run(settings: PaymentSettings, clock: Clock = utc_now) -> AutopayRun:
+    """`clock`: the time the run acts at (the scheduled event's time); now by default."""
+    from billing_portal.payments.autopay import AutopayRun
+
+    return AutopayRun(charging=build_charging(settings, clock))
 
 
 def build_idempotent_operation(

@@ -10,12 +10,11 @@ from aws_lambda_powertools import Logger
 
 from billing_portal.ledger import model as ledger
 from billing_portal.ledger.model import PaymentPending
-from billing_portal.ledger.ports import Account, LedgerStore
+from billing_portal.ledger.ports import Account
 from billing_portal.payments.cards import AUTOPAY_CARD_EXPIRED
 from billing_portal.payments.charging import Charging, payment_id_for
-from billing_portal.payments.ports import PaymentRecord, PaymentStatus, PaymentStore
-from billing_portal.payments.processor import BillingDetails, CardProcessor
-from billing_portal.shared.clock import Clock, utc_now
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus
+from billing_portal.payments.processor import BillingDetails
 
 logger = Logger(child=True)
 
@@ -32,16 +31,9 @@ class AutopayReport:
 
 
 class AutopayRun:
-    def __init__(
-        self,
-        *,
-        ledger_store: LedgerStore,
-        store: PaymentStore,
-        processor: CardProcessor,
-        clock: Clock = utc_now,
-    ) -> None:
-        self.store = store
-        self.charging = Charging(ledger_store=ledger_store, store=store, processor=processor, clock=clock)
+    def __init__(self, *, charging: Charging) -> None:
+        self.charging = charging
+        self.store = charging.store
 
     def run_autopay(self) -> AutopayReport:
         """Charge each unpaid invoice of every Auto Pay account once, when its due date has come in the

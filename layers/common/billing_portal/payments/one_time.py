@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
-from billing_portal.ledger.ports import Account, LedgerStore
+from billing_portal.ledger.ports import Account
 from billing_portal.payments.cards import refuse_expired
 from billing_portal.payments.charging import (
     PAYMENT_NOT_FOUND,
@@ -26,9 +26,8 @@ from billing_portal.payments.methods import (
     refuse_another_saved,
     saved_method,
 )
-from billing_portal.payments.ports import PaymentRecord, PaymentStatus, PaymentStore, SavedMethod
-from billing_portal.payments.processor import DECLINED, BillingDetails, CardDeclined, CardProcessor
-from billing_portal.shared.clock import Clock, utc_now
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod
+from billing_portal.payments.processor import DECLINED, BillingDetails, CardDeclined
 from billing_portal.shared.errors import NotFound, ValidationFailed
 from billing_portal.shared.money import format_cents, parse_amount
 
@@ -91,19 +90,13 @@ def _refuse_amount(cents: int) -> None:
 
 
 class OneTimePayments:
-    def __init__(
-        self,
-        *,
-        ledger_store: LedgerStore,
-        store: PaymentStore,
-        users: UserLister,
-        processor: CardProcessor,
-        clock: Clock = utc_now,
-    ) -> None:
-        self.store = store
+    def __init__(self, *, charging: Charging, users: UserLister) -> None:
+        """`charging`: the one-payment-in-flight charge every payment goes through (its store, processor and
+        clock are this service's too)."""
+        self.charging = charging
+        self.store = charging.store
+        self.processor = charging.processor
         self.users = users
-        self.processor = processor
-        self.charging = Charging(ledger_store=ledger_store, store=store, processor=processor, clock=clock)
 
     def pay(self, account_id: str, idempotency_key: str, request: PaymentRequest) -> PaymentView:
         """Charge and, once approved, post. CardDeclined when the bank says no (nothing is posted),

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from billing_portal.ledger.ports import LedgerStore
 from billing_portal.payments.charging import Charging, PaymentView, payment_view
-from billing_portal.payments.ports import PaymentStatus, PaymentStore
+from billing_portal.payments.ports import PaymentStatus
 from billing_portal.payments.processor import (
     DECLINED,
     CallbackRefused,
-    CardProcessor,
     ChargeStatus,
     Settlement,
 )
-from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import Conflict
 
 NOT_OURS = "The callback does not match a payment of this portal."
@@ -26,16 +23,9 @@ class SettlementNotReady(Conflict):
 
 
 class PaymentSettlement:
-    def __init__(
-        self,
-        *,
-        ledger_store: LedgerStore,
-        store: PaymentStore,
-        processor: CardProcessor,
-        clock: Clock = utc_now,
-    ) -> None:
-        self.store = store
-        self.charging = Charging(ledger_store=ledger_store, store=store, processor=processor, clock=clock)
+    def __init__(self, *, charging: Charging) -> None:
+        self.charging = charging
+        self.store = charging.store
 
     def settle(self, settlement: Settlement) -> PaymentView:
         """Post or fail a pending payment as the processor's verified callback says; a payment settled
