@@ -28,13 +28,13 @@ from billing_portal.exports import cdr
 from billing_portal.exports.cdr import BilledCall
 from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.ports import Address, PortalUser
-from billing_portal.ledger.reading import utc_today
 from billing_portal.ledger.taxes import compute_taxes
 from billing_portal.payments.dynamo import DynamoPayments
 from billing_portal.payments.ports import SavedMethod
 from billing_portal.payments.processor import BillingDetails
 from billing_portal.payments.sandbox import SandboxProcessor
 from billing_portal.shared import aws
+from billing_portal.shared.clock import utc_today
 from billing_portal.shared.money import format_cents
 from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import demo_moto, functions

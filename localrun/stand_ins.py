@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from billing_portal.ledger.reading import utc_today
 from billing_portal.payments.processor import SIGNATURE_HEADER, ChargeStatus
 from billing_portal.payments.sandbox import SandboxProcessor, tokenize
 from billing_portal.shared import aws
+from billing_portal.shared.clock import utc_today
 from billing_portal.shared.errors import NotFound, PortalError
 from localrun import events, template
 from localrun.gateway import LocalHandler, Reply, Request, error_reply, json_reply

@@ -17,7 +17,7 @@ from integration.support import Caller, account_doc, call, invoice_doc, portal_u
 from billing_portal.exports import cdr, s3_streams
 from billing_portal.exports import service as exports
 from billing_portal.exports.cdr import BilledCall
-from billing_portal.ledger.reading import utc_today
+from billing_portal.shared.clock import utc_today
 from localrun import functions
 from localrun.queues import sqs_event
 

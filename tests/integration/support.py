@@ -14,7 +14,7 @@ from typing import Any
 import builders
 
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.ledger.reading import utc_today
+from billing_portal.shared.clock import utc_today
 from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import events, functions, outbox, template
 from localrun.streams import StreamFeeder

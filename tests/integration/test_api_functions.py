@@ -17,7 +17,8 @@ import boto3
 import pytest
 
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.ledger.reading import months_before, utc_today
+from billing_portal.ledger.retention import months_before
+from billing_portal.shared.clock import utc_today
 from billing_portal.users.dynamo import DynamoUserRecords
 from localrun.template import resources
 from localrun.tokens import install_in_moto

@@ -24,8 +24,8 @@ from billing_portal.exports import cdr
 from billing_portal.exports import service as exports
 from billing_portal.exports.cdr import BilledCall
 from billing_portal.ledger.ports import PortalUser
-from billing_portal.ledger.reading import utc_today
 from billing_portal.ledger.retention import months_before
+from billing_portal.shared.clock import utc_today
 from billing_portal.shared.money import format_cents, parse_amount
 from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import functions, template

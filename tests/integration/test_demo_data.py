@@ -30,7 +30,8 @@ from builders import noon
 from billing_portal.exports import cdr
 from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.model import HISTORICAL_CARD_CUTOFF
-from billing_portal.ledger.reading import AccountReader, HistoryQuery, months_before
+from billing_portal.ledger.reading import AccountReader, HistoryQuery
+from billing_portal.ledger.retention import months_before
 from billing_portal.shared import aws as aws_clients
 from billing_portal.shared.errors import NotFound
 from billing_portal.shared.money import parse_amount

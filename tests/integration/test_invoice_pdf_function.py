@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 import pypdf
 
-from billing_portal.ledger.reading import utc_today
 from billing_portal.ledger.retention import HISTORY_MONTHS, months_before
+from billing_portal.shared.clock import utc_today
 
 from .support import (
     Caller,

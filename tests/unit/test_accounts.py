@@ -18,7 +18,8 @@ from billing_portal.ledger import views, views_details, views_history
 from billing_portal.ledger.model import EntryType, HistoryRow
 from billing_portal.ledger.ports import LedgerStore, PortalUser
 from billing_portal.ledger.profile import ProfileUpdate
-from billing_portal.ledger.reading import AccountReader, HistoryQuery, months_before
+from billing_portal.ledger.reading import AccountReader, HistoryQuery
+from billing_portal.ledger.retention import months_before
 from billing_portal.shared.errors import Gone, NotFound, ValidationFailed
 from billing_portal.shared.money import format_cents
 

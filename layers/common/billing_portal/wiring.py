@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from billing_portal.exports.service import ExportService
+    from billing_portal.http.resolver import SessionRecords
     from billing_portal.invoices.service import InvoicePdfService
     from billing_portal.ledger.reading import AccountReader
     from billing_portal.notifications.notice_log import SuppressionList
@@ -133,6 +134,13 @@ def build_ingest(settings: IngestSettings) -> Callable[[BaseModel], dict[str, An
 
 
 # -- sign-in and Manage Users -----------------------------------------------------------------------------
+
+
+def build_session_records(settings: TableSettings) -> SessionRecords:
+    """The caller's user record, which the HTTP edge reads on every signed-in route."""
+    from billing_portal.users.dynamo import DynamoUserRecords
+
+    return DynamoUserRecords(settings.table_name)
 
 
 def build_identity(settings: SignInSettings) -> Identity:

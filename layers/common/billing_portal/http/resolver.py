@@ -103,10 +103,10 @@ session_settings = settings_loader(SessionSettings)
 
 
 def table_session_records() -> SessionRecords:
-    # Imported here: only the functions with signed-in routes read the user records.
-    from billing_portal.users.dynamo import DynamoUserRecords
+    # Imported here: wiring builds the adapter, and only the functions with signed-in routes need it.
+    from billing_portal.wiring import build_session_records
 
-    return DynamoUserRecords(session_settings().table_name)
+    return build_session_records(session_settings())
 
 
 def session_is_current(claims: Mapping[str, str], sessions: UserSessions | None) -> bool:
@@ -245,14 +245,6 @@ def _not_json(constant: str) -> Any:
 _json = functools.partial(json.dumps, separators=(",", ":"), default=str)
 
 
-def _header(headers: dict[str, str] | None, name: str) -> str:
-    """A request header whatever the case of its name ("" when absent)."""
-    for key, value in (headers or {}).items():
-        if key.lower() == name:
-            return value or ""
-    return ""
-
-
 class PortalResolver:
     """The operations of one API function, each with its request and response models, and the error
     mapping every answer goes through."""
@@ -369,7 +361,8 @@ class PortalResolver:
         raw = self.current_event.body
         if raw is None or raw == "":
             raise BadRequest("The request needs a JSON body.")
-        media_type = _header(self.current_event.headers, "content-type").split(";")[0].strip().lower()
+        content_type = self.current_event.headers.get("content-type") or ""
+        media_type = content_type.split(";")[0].strip().lower()
         if media_type and media_type != "application/json" and not media_type.endswith("+json"):
             # A browser posts a form or plain text to any site without asking first: JSON only, always.
             raise UnsupportedMediaType("Send the request body as JSON, with Content-Type: application/json.")

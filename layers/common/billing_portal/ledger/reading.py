@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,7 +23,6 @@ from billing_portal.ledger.ports import HistoryWindow, LedgerStore, PortalUser, 
 from billing_portal.ledger.retention import HISTORY_MONTHS, history_since, invoice_pdfs_since
 
 # Re-exported: the invoices' and exports' code imports it from here.
-from billing_portal.ledger.retention import months_before as months_before
 from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import Gone, NotFound, ValidationFailed
 
@@ -37,10 +36,6 @@ PAGE_SIZES = (10, 50, 100)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits, the whole key: `\d` takes other scripts' digits and `$` a trailing newline.
 _CURSOR_KEY = re.compile(r"TXN#[0-9]{4}-[0-9]{2}-[0-9]{2}#[0-9]{8}")
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _cursor_check(account_id: str, sort_key: str, filters: str) -> str:

@@ -14,6 +14,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_today() -> date:
+    """Today's date in UTC, as the billing engine dates its documents."""
+    return utc_now().date()
+
+
 def local_date(at: datetime, time_zone: str) -> date:
     """The calendar date at `at` where the account or user is."""
     return at.astimezone(ZoneInfo(time_zone)).date()
