@@ -25,7 +25,7 @@ from billing_portal.payments.methods import (
     TooManyMethods,
 )
 from billing_portal.payments.one_time import MAX_PAYMENT_CENTS, OneTimePayments, PaymentRequest
-from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod, timestamp
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod
 from billing_portal.payments.processor import (
     CallbackRefused,
     CardDeclined,
@@ -34,6 +34,7 @@ from billing_portal.payments.processor import (
     Settlement,
 )
 from billing_portal.payments.settle import PaymentSettlement
+from billing_portal.shared.clock import timestamp
 from billing_portal.shared.errors import NotFound, ValidationFailed
 from billing_portal.shared.money import format_cents
 from billing_portal.users.emails import Email

@@ -32,9 +32,9 @@ from billing_portal.ledger.model import PaymentClaim, PaymentMethod
 from billing_portal.ledger.ports import Account, LedgerStore
 from billing_portal.ledger.posting import document_plan, post
 from billing_portal.ledger.views import Money
-from billing_portal.payments.ports import PaymentRecord, PaymentStatus, PaymentStore, timestamp
+from billing_portal.payments.ports import PaymentRecord, PaymentStatus, PaymentStore
 from billing_portal.payments.processor import DECLINED, BillingDetails, CardProcessor, Charge, ChargeStatus
-from billing_portal.shared.clock import Clock, local_date, utc_now
+from billing_portal.shared.clock import Clock, local_date, timestamp, utc_now
 from billing_portal.shared.errors import NotFound, PortalError
 from billing_portal.shared.money import format_cents
 

@@ -20,9 +20,9 @@ from billing_portal.ledger.profile import AddressModel
 from billing_portal.ledger.views import Address as AddressView
 from billing_portal.ledger.views import AutopayView, CardView, autopay_view
 from billing_portal.payments.cards import CARD_DATA_REFUSED, card_data_in, refuse_expired
-from billing_portal.payments.ports import PaymentStore, SavedMethod, timestamp
+from billing_portal.payments.ports import PaymentStore, SavedMethod
 from billing_portal.payments.processor import BillingDetails, CardProcessor, SavedCard
-from billing_portal.shared.clock import Clock, local_date, utc_now
+from billing_portal.shared.clock import Clock, local_date, timestamp, utc_now
 from billing_portal.shared.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from billing_portal.shared.validation import validate_email
 from billing_portal.users.model import top_user

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -16,11 +15,6 @@ from billing_portal.shared.errors import Conflict
 AUTOPAY_METHOD_IN_USE = (
     "This payment method is used for Auto Pay. Turn Auto Pay off or choose another Auto Pay method first."
 )
-
-
-def timestamp(at: datetime) -> str:
-    """How payment records and saved methods stamp a time: UTC ISO 8601 to the millisecond."""
-    return at.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)

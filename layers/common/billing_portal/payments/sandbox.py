@@ -29,7 +29,6 @@ from botocore.exceptions import ClientError
 
 from billing_portal.ledger.dynamo import from_item, to_item
 from billing_portal.payments.cards import Card, luhn_valid
-from billing_portal.payments.ports import timestamp
 from billing_portal.payments.processor import (
     DECLINED,
     BillingDetails,
@@ -42,7 +41,7 @@ from billing_portal.payments.processor import (
     signature_header,
 )
 from billing_portal.shared import aws
-from billing_portal.shared.clock import Clock, utc_now
+from billing_portal.shared.clock import Clock, timestamp, utc_now
 from billing_portal.shared.errors import NotFound, ValidationFailed
 
 TEST_EXPIRY = (12, 2034)

@@ -14,6 +14,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def timestamp(at: datetime) -> str:
+    """How the portal's records stamp a time: UTC ISO 8601 to the millisecond."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 def utc_today() -> date:
     """Today's date in UTC, as the billing engine dates its documents."""
     return utc_now().date()

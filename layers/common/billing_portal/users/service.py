@@ -23,7 +23,7 @@ from pydantic import (
 
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.notifications.mail import Mailer, MailNotSent
-from billing_portal.shared.clock import Clock, utc_now
+from billing_portal.shared.clock import Clock, timestamp, utc_now
 from billing_portal.shared.errors import Forbidden, NotFound
 from billing_portal.shared.validation import UNSEEN_CHARACTERS, validate_email, validate_time_zone
 from billing_portal.users import emails, passwords
@@ -129,7 +129,7 @@ class UserService:
         self.sleep = sleep
 
     def _now(self) -> str:
-        return self.clock().isoformat(timespec="milliseconds")
+        return timestamp(self.clock())
 
     def list(self, account_id: str) -> UserList:
         users = oldest_first(self.records.list_users(account_id))
