@@ -28,13 +28,14 @@ LAMBDA_PY := $(shell for p in python3.13 python3; do \
 # pydantic-core) can be imported here; `make build ARCHITECTURE=arm64` builds what is deployed by default.
 ARCHITECTURE ?= $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(shell uname -m)))
 
-.PHONY: help install run build test lint typecheck scan bench openapi deploy clean
+.PHONY: help install catalogues chromium run build test lint typecheck scan bench openapi deploy clean
 
 help:
 	@echo "make run     start the local stack with demo data on http://127.0.0.1:$${PORT:-3000}"
 	@echo "make test    lint the template, build it, then run the whole test suite"
 	@echo "make build   sam build for this machine's architecture (the tests import every built function)"
 	@echo "make openapi write docs/openapi.json, the API's reference, from the code"
+	@echo "make catalogues  compile the message catalogues (.po to .mo); --update: see localrun/catalogues.py"
 	@echo "make lint    ruff and mypy"
 	@echo "make scan    security scans: checkov on the template, bandit on the code"
 	@echo "make bench   cold-start imports, AWS calls per request, export throughput"
@@ -49,6 +50,11 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt layers/common/requiremen
 	touch $@
 
 install: $(VENV)/.installed
+
+# The functions read compiled catalogues (.mo, never committed), made here from the .po files; the layer ships
+# them, so every build and the local stack make them first.
+catalogues: install
+	$(PY) -m localrun.catalogues
 
 # The SAM CLI pins its own boto3 and pulls awscrt, so it lives in a virtualenv of its own.
 $(SAM_VENV)/.installed:
@@ -83,7 +89,7 @@ $(RUNTIME_VENV)/.installed-boto3-$(RUNTIME_BOTO3): $(VENV)/.installed
 # what changed (the layer's dependencies when its requirements or the architecture change). Without a
 # python3.13 the build is skipped, and so are those tests; never in CI.
 ifneq ($(LAMBDA_PY),)
-build: $(SAM_VENV)/.installed $(RUNTIME_VENV)/.installed-boto3-$(RUNTIME_BOTO3)
+build: catalogues $(SAM_VENV)/.installed $(RUNTIME_VENV)/.installed-boto3-$(RUNTIME_BOTO3)
 	@test -n "$(filter arm64 x86_64,$(ARCHITECTURE))" || { echo "Lambda runs arm64 or x86_64, not $(ARCHITECTURE)" >&2; exit 1; }
 	PATH="$(dir $(abspath $(LAMBDA_PY))):$$PATH" $(SAM_VENV)/bin/sam build --cached --template infra/template.yaml \
 	  --build-dir .aws-sam/local-build --cache-dir .aws-sam/local-cache --parameter-overrides Architecture=$(ARCHITECTURE)
@@ -98,7 +104,7 @@ endif
 run: install
 	$(PY) -m localrun
 
-test: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+test: install chromium $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(VENV)/bin/cfn-lint infra/template.yaml
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam validate --lint --template infra/template.yaml --region ca-central-1
 	$(MAKE) --no-print-directory build
@@ -106,6 +112,15 @@ test: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSIO
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory typecheck
 	$(PY) -m pytest
+
+# The browser of the tests that render pages (the emails' screenshots): Debian's Chromium, driven by Playwright
+# through its executable path. Installed when missing; nothing downloads a browser.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null && \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) || \
+	  (sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium); }
+	@test -x $(CHROMIUM) || { echo "Chromium is needed at $(CHROMIUM) (Debian package chromium)" >&2; exit 1; }
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -130,7 +145,7 @@ bench: install
 openapi: install
 	$(PY) -m localrun.openapi
 
-deploy: $(SAM_VENV)/.installed
+deploy: catalogues $(SAM_VENV)/.installed
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam build --template infra/template.yaml
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam deploy --guided
 

@@ -96,10 +96,30 @@ class Measured:
         return self.rows / self.seconds if self.seconds else float("inf")
 
 
+def _brand_environment() -> dict[str, str]:
+    """The provider's names the export writes, as the template's defaults give every function."""
+    from billing_portal.i18n.brand import BrandSettings
+    from localrun import template
+
+    defaults = {
+        name: str(spec["Default"])
+        for name, spec in template.load()["Parameters"].items()
+        if "Default" in spec
+    }
+    worker = template.functions()["CdrExportWorkerFunction"]
+    names = BrandSettings.env_names()
+    return {
+        name: defaults[value["Ref"]]
+        for name, value in worker.environment.items()
+        if name in names and isinstance(value, dict) and value.get("Ref") in defaults
+    }
+
+
 def measure(billed: Path, fmt: str, out_dir: Path) -> Measured:
     target = out_dir / f"export.{fmt}"
     done = subprocess.run(  # nosec B603 # this interpreter running the bench's own child script
         [sys.executable, "-c", _CHILD, str(billed), fmt, str(target)],
+        env={**os.environ, **_brand_environment()},
         capture_output=True,
         text=True,
         check=False,

@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from billing_portal.exports import cdr
 from billing_portal.exports.cdr import BilledCall
+from billing_portal.i18n import Language
 from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.ports import Address, PortalUser
 from billing_portal.ledger.taxes import compute_taxes
@@ -115,6 +116,7 @@ class DemoUser:
     time_zone: str
     notifications_enabled: bool
     joined: int  # days after the account's first invoice (negative: before it)
+    language: Language = "en"
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,12 @@ OTHER = Profile(
     },
     time_zone="America/Montreal",
     billing_contacts=("comptabilite@example.org",),
-    users=(DemoUser("other@example.com", "Sophie", "Gagnon-Bélanger", "America/Montreal", True, -5),),
+    # The account is billed in Québec, so its default language is French; other@example.com reads English
+    # (the README's examples are hers), Léa reads French.
+    users=(
+        DemoUser("other@example.com", "Sophie", "Gagnon-Bélanger", "America/Montreal", True, -5, "en"),
+        DemoUser("lea.bouchard@example.com", "Léa", "Bouchard", "America/Montreal", True, 40, "fr"),
+    ),
     main_number="+15145550100",
     dids=("+15145550100", "+15145550117", "+14385550163"),
     toll_free=None,
@@ -681,6 +688,7 @@ def _load_account(plan: AccountPlan, physical: dict[str, str], today: date) -> i
                     time_zone=user.time_zone,
                     notifications_enabled=user.notifications_enabled,
                     created_at=_created_at(first_invoice, user),
+                    language=user.language,
                 )
             )
 

@@ -26,6 +26,19 @@ TITLE = "Billing Portal API"
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "CognitoIdToken"
 EDGE_ERRORS = (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.TOO_MANY_REQUESTS)
+# The language of what an answer says (messages, descriptions, labels); `code`s never change with it.
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "The reader's languages: French (`fr`, `fr-CA`) when preferred to English, else English",
+    "schema": {"type": "string", "examples": ["fr-CA,fr;q=0.9,en;q=0.8"]},
+}
+SIGNED_IN_LANGUAGE = {
+    **ACCEPT_LANGUAGE,
+    "description": "Read only until the caller's session is confirmed (a 401 is in this language); "
+    "after, the signed-in user's own `language` decides",
+}
 _PATH_PARAMETER = re.compile(r"\{([^}/]+)\}")
 
 
@@ -109,7 +122,9 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
             "version": metadata.version("billing-portal"),
             "description": (
                 "The billing portal's HTTP API. Money is a string with two decimals (Canadian dollars); "
-                "errors are always `Error`; lists are paged with an opaque `cursor`."
+                "errors are always `Error`; lists are paged with an opaque `cursor`. Every answer speaks "
+                "English or French: the signed-in user's `language`, or before sign-in the `Accept-Language` "
+                "header's preference; an error's `code` is the same in both."
             ),
         },
         "paths": paths,
@@ -204,6 +219,7 @@ def _operation(
     ]
     if operation.query is not None:
         parameters += _query_parameters(_resolve(refs[(operation.query, "validation")], schemas))
+    parameters.append(ACCEPT_LANGUAGE if route.public else SIGNED_IN_LANGUAGE)
     if parameters:
         found["parameters"] = parameters
     if operation.body is not None:

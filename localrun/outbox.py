@@ -69,7 +69,8 @@ def _raw(source: str | None, envelope: list[str], raw_data: str) -> dict[str, An
         "cc": cc,
         "bcc": bcc,
         "from": str(parsed["From"]) if parsed["From"] else source,
-        "subject": str(parsed["Subject"]) if parsed["Subject"] is not None else None,
+        # A long subject folds onto a line of its own; unfolded, it keeps the fold's leading space.
+        "subject": str(parsed["Subject"]).strip() if parsed["Subject"] is not None else None,
         "text": _body(parsed, "plain"),
         "html": _body(parsed, "html"),
         "sent_at": _date(parsed["Date"]),

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from billing_portal.i18n import Text
+from billing_portal.i18n.words import preferred_language, words_in
 from billing_portal.payments.processor import SIGNATURE_HEADER, ChargeStatus
 from billing_portal.payments.sandbox import SandboxProcessor, tokenize
 from billing_portal.shared import aws
@@ -41,8 +43,11 @@ def _object(request: Request, fields: dict[str, type], optional: frozenset[str])
     return body
 
 
-def _portal_error(error: PortalError) -> Reply:
-    return error_reply(error.status, error.message, error.code)
+def _portal_error(error: PortalError, request: Request) -> Reply:
+    """A refusal of the sandbox processor's, in the words the browser's `Accept-Language` prefers (the
+    hosted card fields speak the page's language)."""
+    words = words_in(preferred_language(request.header("Accept-Language")))
+    return error_reply(error.status, words(error.message), error.code)
 
 
 def processor_routes(base_url: str) -> dict[tuple[str, str], LocalHandler]:
@@ -58,7 +63,7 @@ def processor_routes(base_url: str) -> dict[tuple[str, str], LocalHandler]:
         try:
             token = tokenize(body["number"], body["exp_month"], body["exp_year"], body["cvc"], utc_today())
         except PortalError as error:
-            return _portal_error(error)
+            return _portal_error(error, request)
         return json_reply(201, {"token": token})
 
     def settle(request: Request) -> Reply:
@@ -73,12 +78,13 @@ def processor_routes(base_url: str) -> dict[tuple[str, str], LocalHandler]:
         charge_id = processor.find_charge(body["payment_id"])
         try:
             if charge_id is None:
-                raise NotFound(f"The processor has no charge for payment {body['payment_id']}.")
+                # The processor's own words (not the portal's): English only.
+                raise NotFound(Text(f"The processor has no charge for payment {body['payment_id']}."))
             callback, signature = processor.settle(
                 charge_id, ChargeStatus(body["outcome"]), _signing_secret()
             )
         except PortalError as error:
-            return _portal_error(error)
+            return _portal_error(error, request)
         return _deliver(f"{base_url}/webhooks/processor", callback, signature)
 
     def charges(_: Request) -> Reply:

@@ -24,9 +24,24 @@ os.environ.update(
     POWERTOOLS_METRICS_NAMESPACE="BillingPortal",
     # What every API function's HTTP edge reads (the `aws` fixture sets the template's local value).
     WEB_ORIGIN="http://127.0.0.1:3000",
+    # Who the portal speaks for: the template's defaults, which the `aws` fixture sets again.
+    PROVIDER_NAME_EN="net2phone Canada",
+    PROVIDER_NAME_FR="net2phone Canada",
+    PORTAL_NAME_EN="Billing Portal",
+    PORTAL_NAME_FR="Portail de facturation",
+    BILLING_EMAIL="billing@net2phone.ca",
+    BILLING_PHONE_EN="1-877-498-3772 (option 4)",
+    BILLING_PHONE_FR="1-877-498-3772 (option 4)",
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The compiled message catalogues, as the build makes them, from the .po files as they are now."""
+    from localrun.catalogues import compile_catalogues
+
+    compile_catalogues()
 
 
 @pytest.fixture

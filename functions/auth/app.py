@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_portal.http.resolver import PortalResolver, Response, handle
+from billing_portal.i18n import N_
 from billing_portal.shared.settings import FunctionSettings, settings_loader
 from billing_portal.users import passwords
 from billing_portal.users.model import normalize_username
@@ -44,7 +45,7 @@ class LogoutRequest(BaseModel):
         min_length=1,
         max_length=8192,
         pattern=r"^[A-Za-z0-9_=.-]+$",
-        description="The refresh token given at sign-in",
+        description=N_("The refresh token given at sign-in"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Makes the large CDR exports queued by POST /invoices/{id}/cdr-exports, one SQS message an export.
+"""Makes the large CDR exports queued by POST /invoices/{id}/cdr-exports, one SQS message an export, in the
+language and time zone of the user who asked for it (the export's record keeps both).
 
 An export whose billed file cannot be read, or whose file cannot be saved, fails with the reason. Anything
 else is raised for that message: it is reported back (partial batch response) and SQS delivers it again;

@@ -1,5 +1,5 @@
-"""POST /invoices/{id}/cdr-exports (CSV, Excel or PDF of the invoice's billed calls) and
-GET /cdr-exports/{id}."""
+"""POST /invoices/{id}/cdr-exports (CSV, Excel or PDF of the invoice's billed calls, in the requesting user's
+language) and GET /cdr-exports/{id}."""
 
 import json
 from typing import Any
@@ -44,7 +44,7 @@ def _answer(status: int, view: ExportView) -> Response:
 )
 def create_export(id: str, body: ExportRequest) -> Response:
     caller = app.caller()
-    status, view = service().request(caller.account_id, caller.username, id, body.format)
+    status, view = service().request(caller.account_id, caller.username, id, body.format, app.words)
     count(f"CdrExports{view.status.value.title()}")  # Ready (made in the request) or Pending (queued)
     return _answer(status, view)
 
@@ -57,7 +57,7 @@ def create_export(id: str, body: ExportRequest) -> Response:
     errors=(401, 404),
 )
 def get_export(id: str) -> Response:
-    return _answer(200, service().status(app.caller().account_id, id))
+    return _answer(200, service().status(app.caller().account_id, id, app.words))
 
 
 @publishes_metrics

@@ -1,5 +1,5 @@
 """GET /account: the Account Dashboard in one read, of the account item and the caller's user item together
-(the user's session is confirmed from the same read)."""
+(the user's session is confirmed from the same read, which says the language the user reads it in)."""
 
 from typing import Any
 

@@ -27,7 +27,7 @@ app = PortalResolver()
 )
 def list_transactions(query: HistoryQuery) -> HistoryPage:
     reader = build_account_reader(settings())
-    return reader.history(app.caller().account_id, query)
+    return reader.history(app.caller().account_id, query, app.words)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

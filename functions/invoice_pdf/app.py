@@ -1,4 +1,5 @@
-"""GET /invoices/{id}/pdf: a short-lived link to download an invoice's PDF."""
+"""GET /invoices/{id}/pdf: a short-lived link to download an invoice's PDF, in the signed-in user's
+language."""
 
 from typing import Any
 
@@ -25,7 +26,7 @@ app = PortalResolver()
     errors=(401, 404, 410),
 )
 def get_invoice_pdf(id: str) -> InvoicePdfLink:
-    return build_invoice_pdf_service(settings()).pdf_link(app.caller().account_id, id)
+    return build_invoice_pdf_service(settings()).pdf_link(app.caller().account_id, id, app.words)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

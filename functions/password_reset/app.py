@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.i18n import N_, _
 from billing_portal.shared.settings import FunctionSettings, settings_loader
 from billing_portal.shared.validation import UNSEEN_CHARACTERS
 from billing_portal.users.reset import PasswordReset
@@ -26,7 +27,7 @@ Username = Annotated[
         min_length=1,
         max_length=254,
         pattern=rf"^[^{UNSEEN_CHARACTERS}]+$",
-        description="The username (an email address), with no control characters or invisible formatting",
+        description=N_("The username (an email address), with no control characters or invisible formatting"),
     ),
 ]
 
@@ -47,10 +48,11 @@ class Accepted(BaseModel):
     message: str
 
 
-FORGOT_ANSWER = (
-    "If that username has a Billing Portal account, an email is on its way: a verification code, or a new "
+FORGOT_ANSWER = _(
+    "If that username has a {portal} account, an email is on its way: a verification code, or a new "
     "invitation if the first sign-in was never completed."
 )
+RESET_ANSWER = _("Your password has been reset. Sign in with your new password.")
 settings = settings_loader(Settings)
 app = PortalResolver()
 
@@ -71,7 +73,7 @@ def reset_service() -> PasswordReset:
 )
 def forgot_password(body: ForgotPasswordRequest) -> Accepted:
     reset_service().forgot(body.username)
-    return Accepted(message=FORGOT_ANSWER)
+    return Accepted(message=app.words(FORGOT_ANSWER))
 
 
 @app.operation(
@@ -85,7 +87,7 @@ def forgot_password(body: ForgotPasswordRequest) -> Accepted:
 )
 def reset_password(body: ResetPasswordRequest) -> Accepted:
     reset_service().reset(body.username, body.code, body.new_password)
-    return Accepted(message="Your password has been reset. Sign in with your new password.")
+    return Accepted(message=app.words(RESET_ANSWER))
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

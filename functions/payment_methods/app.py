@@ -37,7 +37,7 @@ def service() -> PaymentMethodService:
     errors=(401, 404),
 )
 def list_methods() -> PaymentMethodList:
-    return service().list(app.caller().account_id)
+    return service().list(app.caller().account_id, app.words)
 
 
 @app.operation(
@@ -50,7 +50,7 @@ def list_methods() -> PaymentMethodList:
     errors=(400, 401, 402, 404, 409, 422),
 )
 def add_method(body: NewPaymentMethod) -> PaymentMethodView:
-    return service().add(app.caller().account_id, body)
+    return service().add(app.caller().account_id, body, app.words)
 
 
 @app.operation(
@@ -74,7 +74,7 @@ def delete_method(id: str) -> Response:
     errors=(400, 401, 404, 422),
 )
 def set_autopay(body: AutopayChange) -> AutopayView:
-    return service().set_autopay(app.caller().account_id, body)
+    return service().set_autopay(app.caller().account_id, body, app.words)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -36,7 +36,8 @@ def submit_once() -> IdempotentOperation:
     def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:
         # Counted here, where a key runs once: a repeated request is answered without coming this far.
         try:
-            payment = service().pay(account_id, key, PaymentRequest.model_validate(request))
+            # In the words of the caller whose request runs it; a repeat replays them.
+            payment = service().pay(account_id, key, PaymentRequest.model_validate(request), app.words)
         except CardDeclined:
             count("PaymentsDeclined")
             raise
@@ -67,7 +68,7 @@ def create_payment(body: PaymentRequest) -> dict[str, Any]:
 
 @app.operation("GET", "/payments/<id>", summary="A payment's status", response=PaymentView, errors=(401, 404))
 def get_payment(id: str) -> PaymentView:
-    return service().status(app.caller().account_id, id)
+    return service().status(app.caller().account_id, id, app.words)
 
 
 @publishes_metrics

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from billing_portal.http.resolver import PortalResolver, handle
+from billing_portal.i18n import _
 from billing_portal.payments.ports import PaymentStatus
 from billing_portal.payments.processor import (
     CALLBACK_TOLERANCE_SECONDS,
@@ -67,8 +68,8 @@ def processor_callback() -> CallbackReceipt:
     # Remembered for as long as a delivery's timestamp is accepted, so a replay is always caught.
     forget_at = int(now) + 2 * CALLBACK_TOLERANCE_SECONDS
     if not build_payment_store(settings()).first_delivery(settlement.signature, forget_at):
-        raise CallbackReplayed("This callback was delivered before.")
-    payment = build_payment_settlement(settings()).settle(settlement)
+        raise CallbackReplayed(_("This callback was delivered before."))
+    payment = build_payment_settlement(settings()).settle(settlement, app.words)
     count("PaymentsApproved" if payment.status is PaymentStatus.APPROVED else "PaymentsDeclined")
     return CallbackReceipt(payment_id=payment.id, status=payment.status)
 

@@ -25,7 +25,7 @@ app = PortalResolver()
 )
 def get_transaction(id: str) -> TransactionDetailsResponse:
     reader = build_account_reader(settings())
-    return reader.details(app.caller().account_id, id)
+    return reader.details(app.caller().account_id, id, app.words)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

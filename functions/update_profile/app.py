@@ -1,4 +1,5 @@
-"""PATCH /account/profile: billing address, time zone and billing contacts."""
+"""PATCH /account/profile: billing address, time zone, billing contacts and the account's default
+language."""
 
 from typing import Any
 
@@ -27,7 +28,7 @@ app = PortalResolver()
 )
 def update_profile(body: ProfileUpdate) -> Dashboard:
     reader = build_account_reader(settings())
-    return reader.update_profile(app.caller().account_id, body)
+    return reader.update_profile(app.caller().account_id, body, app.words)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

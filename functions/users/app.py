@@ -47,7 +47,7 @@ def create_user(body: NewUser) -> UserView:
 @app.operation(
     "PATCH",
     "/users/<username>",
-    summary="Edit a user's names, time zone, notifications",
+    summary="Edit a user's names, time zone, notifications, language",
     body=UserChanges,
     response=UserView,
     errors=(400, 401, 404, 422),

@@ -88,6 +88,14 @@ def test_a_profile_change_reads_back_and_an_unknown_account_changes_nothing(stor
     assert store.get_account("acct-unknown") is None
 
 
+def test_the_accounts_language_reads_back_as_created_and_changed(store: LedgerStore) -> None:
+    french = replace(account("acct-fr"), language="fr")
+    assert store.create_account(french)
+    assert store.get_account("acct-fr") == french
+    assert store.update_profile("acct-fr", {"language": "en"}) == replace(french, language="en")
+    assert store.get_account("acct-fr") == replace(french, language="en")
+
+
 # -- postings --------------------------------------------------------------------------------------------
 
 
@@ -301,3 +309,11 @@ def test_the_account_and_a_users_sessions_read_together_only_on_their_account(st
     assert store.get_account_and_sessions("acct-other", "dana@example.com") == (None, None)
     assert store.get_account_and_sessions("acct-1", "dana@example.com") == (created, UserSessions())
     assert store.get_account_and_sessions("acct-1", "nobody@example.com") == (created, None)
+
+
+def test_the_account_is_read_with_the_language_its_user_reads(store: LedgerStore) -> None:
+    created = opened(store)
+    lea = PortalUser("acct-1", "lea@example.com", "Léa", "Roy", "America/Halifax", True, "2026-01-02", "fr")
+    add_user(store, lea)
+
+    assert store.get_account_and_sessions("acct-1", lea.username) == (created, UserSessions(language="fr"))

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from unit.fakes import FakeResetCodes, FakeUserRecords
+from unit.fakes import FakeLedgerStore, FakeResetCodes, FakeUserRecords
 
-from billing_portal.ledger.ports import PortalUser, UserSessions
+from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.ports import Account, Address, LedgerStore, PortalUser, UserSessions
 from billing_portal.shared.errors import NotFound
 from billing_portal.users.dynamo import DynamoResetCodes, DynamoUserRecords
 from billing_portal.users.model import DeletedMeanwhile, UsernameTaken
@@ -152,3 +153,39 @@ def test_a_reset_code_is_consumed_once_and_not_once_its_tries_are_used_up(codes:
     assert not codes.consume("ana@erable.example", CODE, max_attempts=5)
     codes.put("bob@erable.example", replace(CODE, attempts=5))
     assert not codes.consume("bob@erable.example", CODE, max_attempts=5)
+
+
+def test_a_users_language_reads_back_changes_and_is_in_their_sessions(records: UserRecords) -> None:
+    lea = replace(BOB, username="lea@erable.example", language="fr")
+    records.claim(ANA)
+    records.claim(lea)
+    assert records.get_user(ACCOUNT, lea.username) == lea
+    assert records.sessions_of(ACCOUNT, lea.username) == UserSessions(language="fr")
+    assert records.sessions_of(ACCOUNT, ANA.username) == UserSessions(language="en")
+    assert records.update_user(ACCOUNT, ANA.username, {"language": "fr"}) == replace(ANA, language="fr")
+    assert records.sessions_of(ACCOUNT, ANA.username) == UserSessions(language="fr")
+    records.end_sessions(ACCOUNT, ANA.username, 1_793_631_900)
+    assert records.sessions_of(ACCOUNT, ANA.username) == UserSessions(1_793_631_900, language="fr")
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def accounts_and_records(request: pytest.FixtureRequest) -> tuple[LedgerStore, UserRecords]:
+    """The ledger's accounts and the user records, which read the accounts' default language."""
+    if request.param == "fake":
+        store = FakeLedgerStore()
+        return store, FakeUserRecords(accounts=store)
+    physical: dict[str, str] = request.getfixturevalue("aws")
+    return DynamoLedgerStore(physical["PortalTable"]), DynamoUserRecords(physical["PortalTable"])
+
+
+def test_the_default_language_of_a_user_added_is_the_accounts(
+    accounts_and_records: tuple[LedgerStore, UserRecords],
+) -> None:
+    store, records = accounts_and_records
+    address = Address(line1="1 rue Sainte-Catherine", city="Montréal", province="QC", postal_code="H2X 1Y4")
+    account = Account(ACCOUNT, "400500600", "Érable", address, "America/Toronto", [], language="fr")
+    assert store.create_account(account)
+    assert records.default_language(ACCOUNT) == "fr"
+    store.update_profile(ACCOUNT, {"language": "en"})
+    assert records.default_language(ACCOUNT) == "en"
+    assert records.default_language("acct-nobody") == "en"

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Portal-Demo-2026-Pass"
 DEMO_USER = "demo@example.com"
 OTHER_USER = "other@example.com"
+FRENCH_USER = "lea.bouchard@example.com"  # a user of other@example.com's account, who reads French
 STARTUP_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 20
 
@@ -187,4 +188,11 @@ def demo_token(demo_tokens: dict[str, Any]) -> str:
 def other_token(api: Api) -> str:
     """other@example.com's id token (another account)."""
     token: str = api.login(OTHER_USER)["id_token"]
+    return token
+
+
+@pytest.fixture(scope="module")
+def french_token(api: Api) -> str:
+    """lea.bouchard@example.com's id token: the Québec account, in French."""
+    token: str = api.login(FRENCH_USER)["id_token"]
     return token

@@ -517,7 +517,7 @@ def amounts(k: Known) -> list[Case]:
             "validation_failed",
             j(k.paying(amount)),
             with_key(),
-            message=ZERO_PAYMENT,
+            message=str(ZERO_PAYMENT),
         )
         for amount in ("0.00", "-0.00", "0")
     ]

@@ -2,7 +2,8 @@
 exported as CSV, Excel and PDF, each made in the request or by the worker the local stack feeds from the
 queue, downloaded through its short-lived link and read back: every call, in the user's time zone, and
 totals that equal the invoice's usage lines. The same invoice's PDF downloads too; an invoice past the
-6-month window and another account's export are refused."""
+6-month window and another account's export are refused. A French reader of the Québec account gets their
+exports in French, read back alike."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import pytest
 from billed_calls import read_billed_calls
 
 from billing_portal.exports import cdr
+from billing_portal.i18n import Language
 from billing_portal.ledger.retention import months_before
 from billing_portal.shared.money import parse_amount
 
@@ -36,8 +38,10 @@ pytestmark = pytest.mark.e2e
 WAIT_SECONDS = 180  # for the worker to make an export: generous, a slow machine is no failure
 SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 EXCEL_DAY_ZERO = datetime(1899, 12, 30)
-_PDF_CALL = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) .* (-?\d+\.\d{2})$")
-_PDF_TOTAL = re.compile(r"^(Total .+) (-?[\d,]+\.\d{2})$")
+NBSP = "\u00a0"
+# An amount as the PDF writes it for its reader: "$1,234.56", "1 234,56 $" (no-break spaces).
+_PDF_AMOUNTS = {"en": r"-?\$[\d,]+\.\d{2}", "fr": rf"-?[\d{NBSP}]+,\d{{2}}{NBSP}\$"}
+_PDF_ZONE_LINES = {"en": "Call start times in ", "fr": "Heures de début des appels selon le fuseau "}
 
 
 # -- the demo's big invoice --------------------------------------------------------------------------------
@@ -53,13 +57,16 @@ def big_invoice(api: Api, token: str) -> dict[str, Any]:
     return chosen
 
 
-def expected_totals(invoice: dict[str, Any]) -> dict[str, int]:
+def expected_totals(invoice: dict[str, Any], language: Language = "en") -> dict[str, int]:
+    """The totals an export shows: its usage lines named as the invoice's details name them for the same
+    reader."""
     usage = {
         line["description"]: parse_amount(line["amount"])
         for line in invoice["lines"]
         if line["category"] == "usage"
     }
-    return {"Total charge": sum(usage.values()), **{f"Total {name}": cents for name, cents in usage.items()}}
+    total_charge = "Total des frais" if language == "fr" else "Total charge"
+    return {total_charge: sum(usage.values()), **{f"Total {name}": cents for name, cents in usage.items()}}
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,8 @@ def local_times(starts_utc: list[str], zone: str) -> list[str]:
 # -- exports -----------------------------------------------------------------------------------------------
 
 
-def export(api: Api, token: str, invoice_id: str, fmt: str) -> dict[str, Any]:
-    """POST the export, then poll until it is ready (bounded)."""
+def export(api: Api, token: str, invoice_id: str, fmt: str, name: str = "CDR") -> dict[str, Any]:
+    """POST the export, then poll until it is ready (bounded); `name` is what its file name says first."""
     answer = api.post(f"/invoices/{invoice_id}/cdr-exports", {"format": fmt}, token=token)
     assert answer.status in (201, 202), answer.raw
     view: dict[str, Any] = answer.body
@@ -114,7 +121,7 @@ def export(api: Api, token: str, invoice_id: str, fmt: str) -> dict[str, Any]:
         assert polled.status == 200, polled.raw
         view = polled.body
     assert view["status"] == "ready", view
-    assert view["filename"] == f"CDR-{invoice_id}.{fmt}"
+    assert view["filename"] == f"{name}-{invoice_id}.{fmt}"
     return view
 
 
@@ -132,7 +139,8 @@ class ReadBack:
     heading: str
 
 
-def read_csv(data: bytes) -> ReadBack:
+def read_csv(data: bytes, language: Language = "en") -> ReadBack:
+    """Its numbers are machine-readable in both languages: read alike."""
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     blank = rows.index([])
     calls = rows[1:blank]
@@ -152,8 +160,9 @@ def _rows(book: zipfile.ZipFile, name: str) -> Iterator[dict[str, str]]:
         yield cells
 
 
-def read_xlsx(data: bytes) -> ReadBack:
-    """The worksheets' XML (openpyxl is not installed): the call sheets, then the totals sheet."""
+def read_xlsx(data: bytes, language: Language = "en") -> ReadBack:
+    """The worksheets' XML (openpyxl is not installed): the call sheets, then the totals sheet; its cells are
+    numbers in both languages."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         names = [name for name in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)]
         names.sort(key=lambda name: int(re.sub(r"\D", "", name)))
@@ -169,13 +178,21 @@ def read_xlsx(data: bytes) -> ReadBack:
     return ReadBack(starts, charges, totals, call_sheets[0][0]["A"])
 
 
-def read_pdf(data: bytes) -> ReadBack:
+def pdf_cents(amount: str, language: Language) -> int:
+    digits = amount.replace("$", "").replace(NBSP, "")
+    return parse_amount(digits.replace(",", ".") if language == "fr" else digits.replace(",", ""))
+
+
+def read_pdf(data: bytes, language: Language = "en") -> ReadBack:
     reader = pypdf.PdfReader(io.BytesIO(data))
     lines = [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
-    calls = [match for line in lines if (match := _PDF_CALL.match(line))]
-    totals = {m[1]: parse_amount(m[2].replace(",", "")) for line in lines if (m := _PDF_TOTAL.match(line))}
-    zone = next(line for line in lines if line.startswith("Call start times in"))
-    return ReadBack([m[1] for m in calls], [parse_amount(m[2]) for m in calls], totals, zone)
+    amount = _PDF_AMOUNTS[language]
+    call_line = re.compile(rf"^(\d{{4}}-\d{{2}}-\d{{2}} \d{{2}}:\d{{2}}:\d{{2}}) .* ({amount})$")
+    total_line = re.compile(rf"^(Total .+) ({amount})$")
+    calls = [match for line in lines if (match := call_line.match(line))]
+    totals = {m[1]: pdf_cents(m[2], language) for line in lines if (m := total_line.match(line))}
+    zone = next(line for line in lines if line.startswith(_PDF_ZONE_LINES[language]))
+    return ReadBack([m[1] for m in calls], [pdf_cents(m[2], language) for m in calls], totals, zone)
 
 
 READERS = {"csv": read_csv, "xlsx": read_xlsx, "pdf": read_pdf}
@@ -237,3 +254,49 @@ def test_another_accounts_export_is_not_found(api: Api, demo_token: str, other_t
     assert (
         api.post(f"/invoices/{invoice['id']}/cdr-exports", {"format": "csv"}, token=other_token).status == 404
     )
+
+
+# -- in French ---------------------------------------------------------------------------------------------
+
+
+def recent_invoice_with_calls(api: Api, token: str) -> dict[str, Any]:
+    """The newest invoice with billed calls, its details as the token's user reads them."""
+    answer = api.get("/transactions?type=invoice&page_size=10", token=token)
+    assert answer.status == 200, answer.raw
+    for item in answer.body["items"][:3]:
+        details: dict[str, Any] = api.get(f"/transactions/{item['id']}", token=token).body
+        if details["call_count"]:
+            return details
+    raise AssertionError("the Québec account has a recent invoice with billed calls")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_a_french_reader_exports_in_french(api: Api, french_token: str, fmt: str) -> None:
+    invoice = recent_invoice_with_calls(api, french_token)
+    account_id = api.get("/account", token=french_token).body["account_id"]
+    zone = _user_zone(api, french_token)
+
+    view = export(api, french_token, invoice["id"], fmt, name="Appels")
+    data, disposition = download(view["url"])
+    read = READERS[fmt](data, "fr")
+
+    assert "attachment" in disposition and view["filename"] in disposition
+    assert read.totals == expected_totals(invoice, "fr"), "the invoice's usage lines, to the cent"
+    billed = billed_file(view["url"], account_id, invoice["id"])
+    assert read.starts == local_times(billed.starts_utc, zone)
+    assert read.charges == billed.charges
+    assert zone in read.heading
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert rows[0][:3] == [f"Début de l'appel ({zone})", "Durée", "Numéro appelant"]
+        assert rows[0][7:] == ["Tarif à la minute", "Frais"]
+        assert re.fullmatch(r"\d+\.\d{2}", rows[1][8]), "numbers a program reads"
+        assert ["Nombre d'appels", str(invoice["call_count"])] in rows
+    elif fmt == "xlsx":
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            assert 'name="Appels"' in book.read("xl/workbook.xml").decode()
+            assert 'formatCode="#,##0.00 &quot;$&quot;"' in book.read("xl/styles.xml").decode()
+    else:
+        text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+        assert f"Appels facturés — facture {invoice['id']}" in text
+        assert "Page 1" in text and "Call start" not in text

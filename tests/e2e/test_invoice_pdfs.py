@@ -1,9 +1,11 @@
-"""Invoice PDFs over HTTP: a recent invoice downloads through its short-lived link as a real PDF; one past
+"""Invoice PDFs over HTTP: a recent invoice downloads through its short-lived link as a real PDF, in the
+signed-in user's language (the Québec account's invoice in French for Léa, in English for Sophie); one past
 the 24-month window is gone, as the history's `invoice_pdf_available` says."""
 
 from __future__ import annotations
 
 import io
+import re
 import urllib.request
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +44,47 @@ def test_a_recent_invoice_downloads_as_its_pdf(api: Api, demo_token: str) -> Non
     assert "attachment" in disposition and link["filename"] in disposition
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert newest["id"] in text and "100482731" in text and "Page 1 of" in text
+
+
+def downloaded_text(api: Api, token: str, invoice_id: str) -> tuple[str, str]:
+    """The invoice's PDF as the token's user downloads it: its file name and its text, runs of spaces
+    as one."""
+    answer = api.get(f"/invoices/{invoice_id}/pdf", token=token)
+    assert answer.status == 200, answer.raw
+    with urllib.request.urlopen(answer.body["url"], timeout=30) as download:  # noqa: S310 - the local S3
+        pdf = pypdf.PdfReader(io.BytesIO(download.read()))
+    text = " ".join(" ".join(page.extract_text(extraction_mode="layout").split()) for page in pdf.pages)
+    return answer.body["filename"], text
+
+
+_FRENCH_DATE = (
+    r"(1er|[1-9]|[12][0-9]|3[01]) (janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
+    r"octobre|novembre|décembre) 20[0-9]{2}"
+)
+
+
+def test_each_reader_gets_the_quebec_invoice_in_their_language(
+    api: Api, french_token: str, other_token: str
+) -> None:
+    newest = invoices(api, french_token)[0]
+    assert newest["invoice_pdf_available"]
+
+    french_name, french = downloaded_text(api, french_token, newest["id"])
+    english_name, english = downloaded_text(api, other_token, newest["id"])
+
+    assert french_name == english_name.replace("Invoice-", "Facture-") != english_name
+    # French labels, the Québec taxes' French names, French dates and amounts ("1 234,56 $").
+    for expected in ("FACTURE", f"Numéro de facture {newest['id']}", "Sous-total", "Solde dû", "TPS 5 %"):
+        assert expected in french, expected
+    assert "TVQ 9,975 %" in french
+    assert re.search(rf"Date d'échéance {_FRENCH_DATE}", french), french[:500]
+    assert re.search(r"TVQ 9,975 % [0-9 ]+,[0-9]{2} \$", french), french
+    assert re.search(r"Page ([0-9]+) de \1$", french) and "Page 1 de" in french
+    assert "GST" not in french and "QST" not in french and "Balance due" not in french
+    # The same invoice in English for Sophie, drawn and kept apart.
+    assert "INVOICE" in english and "GST 5%" in english and "QST 9.975%" in english
+    assert re.search(r"Page ([0-9]+) of \1$", english) and "Page 1 of" in english
+    assert "TPS" not in english and "FACTURE" not in english
 
 
 def test_an_invoice_past_24_months_is_gone(api: Api, demo_token: str) -> None:

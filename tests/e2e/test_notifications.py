@@ -5,6 +5,7 @@ notifications off none."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -105,10 +106,11 @@ def test_invoice_payment_and_users_reach_exactly_the_users_with_notifications_on
     sent = emails_until(api, start, lambda e: len(with_subject(e, invoice_id)) >= 2)
     invoices = with_subject(sent, invoice_id)
     assert addressees(invoices) == sorted([DEMO_USER, newcomer])
+    written_due = f"{due:%B} {due.day}, {due.year}"
     for email in invoices:
-        assert f"due {due.isoformat()}" in email["subject"]
-        assert f"due {due.isoformat()}" in email["text"] and "Amount due: $" in email["text"]
-        assert f"/transactions/{invoice_id}" in email["html"]
+        assert f"due {written_due}" in email["subject"]
+        assert f"Due date: {written_due}" in email["text"] and "Amount due: $" in email["text"]
+        assert f'/transactions/{invoice_id}" target="_blank"' in email["html"]  # the button
     by_address = {email["to"][0]: email["text"] for email in invoices}
     assert any(zone in by_address[newcomer] for zone in (" AST.", " ADT."))  # Halifax time
     assert any(zone in by_address[DEMO_USER] for zone in (" EST.", " EDT."))  # Toronto time
@@ -146,3 +148,81 @@ def test_invoice_payment_and_users_reach_exactly_the_users_with_notifications_on
     expected = 1 + 1 + 2 + 2 * len(credits) + 2 + 1
     assert len(sent) == expected, [(email["to"], email["subject"]) for email in sent]
     assert QUIET_USER not in addressees(sent) and OTHER_USER not in addressees(sent)
+
+
+FRENCH_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+AMOUNT_IN_FRENCH = r"[0-9][0-9 ]*,[0-9]{2} \$"  # "1 130,00 $" (its spaces no-break ones, as sent)
+
+
+def french_date(day: date) -> str:
+    return f"{'1er' if day.day == 1 else day.day} {FRENCH_MONTHS[day.month - 1]} {day.year}"
+
+
+def test_a_user_who_reads_french_gets_the_invitation_and_billing_emails_in_french(
+    api: Api, demo_token: str
+) -> None:
+    newcomer = f"lea.{uuid.uuid4().hex[:8]}@example.com"
+    start = settled_outbox_size(api)
+
+    added = api.post(
+        "/users",
+        {
+            "username": newcomer,
+            "first_name": "Léa",
+            "last_name": "Gagnon",
+            "time_zone": "America/Montreal",
+            "notifications_enabled": True,
+            "language": "fr",
+        },
+        token=demo_token,
+    )
+    assert added.status == 201, added.raw
+    sent = emails_until(api, start, lambda e: bool(with_subject(e, f"{newcomer} was added")))
+    [invitation] = with_subject(sent, "Votre invitation au")
+    assert invitation["to"] == [newcomer]
+    assert "Bonjour Léa," in invitation["text"] and f"Nom d'utilisateur : {newcomer}" in invitation["text"]
+    assert "Mot de passe temporaire : " in invitation["text"] and '<html lang="fr"' in invitation["html"]
+    # The others read of the newcomer in their own language: the demo user, in English.
+    assert addressees(with_subject(sent, f"{newcomer} was added")) == [DEMO_USER]
+
+    today = date.today()
+    invoice_id = f"INV-E2E-{uuid.uuid4().hex[:8].upper()}"
+    due = today + timedelta(days=30)
+    ingested = api.post(
+        "/_local/functions/ingest",
+        {
+            "kind": "invoice",
+            "account_id": DEMO_ACCOUNT,
+            "invoice_id": invoice_id,
+            "issue_date": today.isoformat(),
+            "period_start": (today - timedelta(days=30)).isoformat(),
+            "period_end": (today - timedelta(days=1)).isoformat(),
+            "due_date": due.isoformat(),
+            "lines": [{"description": "Seats", "category": "service", "quantity": 1, "amount": "1000.00"}],
+        },
+    )
+    assert ingested.status == 200 and ingested.body["status"] == "posted", ingested.raw
+    sent = emails_until(api, start, lambda e: len(with_subject(e, invoice_id)) >= 2)
+    by_address = {email["to"][0]: email for email in with_subject(sent, invoice_id)}
+    assert sorted(by_address) == sorted([DEMO_USER, newcomer])
+    french = by_address[newcomer]
+    subject = french["subject"].replace("\u00a0", " ")
+    expected = f"Portail de facturation : facture {invoice_id}, {AMOUNT_IN_FRENCH} à payer d'ici le "
+    assert re.fullmatch(expected + french_date(due), subject), subject
+    text = french["text"].replace("\u00a0", " ")
+    assert "Une nouvelle facture a été émise pour" in text and f"(compte {DEMO_ACCOUNT_NUMBER})" in text
+    assert re.search(f"\nMontant dû : {AMOUNT_IN_FRENCH}\nDate d'échéance : {french_date(due)}\n", text)
+    assert any(zone in text for zone in (" HNE.", " HAE."))  # Montréal time, as French writes it
+    assert "\nVoir la facture : http" in text and f"/transactions/{invoice_id}\n" in text
+    assert "Des questions? Communiquez avec l'équipe de facturation au " in text
+    assert '<html lang="fr"' in french["html"] and ">Voir la facture</a>" in french["html"]
+    english = by_address[DEMO_USER]["subject"].strip()  # a long subject comes back folded, as sent
+    assert re.fullmatch(rf"Billing Portal: invoice {invoice_id}, \$[0-9,]+\.[0-9]{{2}} due .+", english)
+
+    deleted = api.request("DELETE", f"/users/{newcomer}", token=demo_token)
+    assert deleted.status == 204, deleted.raw
+    sent = emails_until(api, start, lambda e: bool(with_subject(e, f"{newcomer} was deleted")))
+    assert addressees(with_subject(sent, f"{newcomer} was deleted")) == [DEMO_USER]

@@ -148,7 +148,7 @@ def test_a_declined_card_is_refused_with_the_help_centre_sentence_and_nothing_is
     body = {"amount": "40.00", "new_payment_method": {"token": card_token(api, DECLINES), "save": True}}
     answer = pay(api, demo_token, body)
     assert answer.status == 402, answer.raw
-    assert answer.body == {"message": DECLINED, "code": "card_declined"}
+    assert answer.body == {"message": str(DECLINED), "code": "card_declined"}
     assert balance_cents(api, demo_token) == before
     assert newest_transaction(api, demo_token) == newest
     saved = api.get("/payment-methods", token=demo_token).body["items"]
@@ -166,7 +166,7 @@ def test_a_pending_payment_blocks_others_until_the_processor_settles_it(api: Api
 
     blocked = pay(api, demo_token, {"amount": "5.00", "payment_method_id": saved_card_id(api, demo_token)})
     assert blocked.status == 409, blocked.raw
-    assert blocked.body["message"] == PAYMENT_PENDING
+    assert blocked.body["message"] == str(PAYMENT_PENDING)
 
     settled = api.post("/_local/processor/settle", {"payment_id": payment_id, "outcome": "approved"})
     assert settled.status == 200, settled.raw
@@ -289,7 +289,7 @@ def test_pay_clicks_at_once_while_the_bank_takes_its_time_make_one_payment(api: 
     assert pending["status"] == "pending"
     refused = [a for a in answers if a.status != 201]
     assert [(a.status, a.body["code"], a.body["message"]) for a in refused] == [
-        (409, "payment_pending", PAYMENT_PENDING)
+        (409, "payment_pending", str(PAYMENT_PENDING))
     ] * (clicks - 1)
     new_charges = all_charges(api)[charges_before:]
     assert [(c["metadata"]["payment_id"], c["amount_cents"]) for c in new_charges] == [(pending["id"], 4500)]

@@ -18,7 +18,7 @@ import pytest
 
 from localrun import template
 
-from .conftest import DEMO_USER, OTHER_USER, Answer, Api
+from .conftest import DEMO_USER, FRENCH_USER, OTHER_USER, Answer, Api
 
 pytestmark = pytest.mark.e2e
 
@@ -507,3 +507,121 @@ def test_tokens_last_what_the_template_says(api: Api, demo_token: str) -> None:
     tokens = login(api, username, CHOSEN_PASSWORD).body
     claims = claims_of(tokens["id_token"])
     assert claims["exp"] - claims["iat"] == lifetime == tokens["expires_in"] == 15 * 60
+
+
+# -- English and French ------------------------------------------------------------------------------------
+
+FRENCH = {
+    "username_taken": "Ce nom d'utilisateur existe déjà. Veuillez utiliser un autre nom d'utilisateur.",
+    "cannot_delete_self": (
+        "Vous ne pouvez pas supprimer votre propre compte d'utilisateur du portail de facturation."
+    ),
+    "wrong_credentials": "Le nom d'utilisateur ou le mot de passe est incorrect.",
+}
+FRENCH_RULES = {
+    "length": "Le mot de passe doit contenir au moins 15 caractères.",
+    "digits": "Le mot de passe doit contenir au moins 2 chiffres.",
+    "case": "Le mot de passe doit comprendre des lettres majuscules et des lettres minuscules.",
+}
+
+
+def in_language(accept_language: str | None) -> dict[str, str]:
+    return {"Accept-Language": accept_language} if accept_language is not None else {}
+
+
+def test_each_users_language_is_chosen_listed_changed_and_shown_by_me(
+    api: Api, demo_token: str, french_token: str, other_token: str
+) -> None:
+    username = unique("lea")
+    created = api.post("/users", new_user(username, language="fr"), token=demo_token)
+    assert created.status == 201, created.raw
+    assert created.body["language"] == "fr"
+    english = add(api, demo_token)  # with no language: the Ontario account's default
+    languages = {user["username"]: user["language"] for user in users(api, demo_token)}
+    assert (languages[username], languages[english]) == ("fr", "en")
+
+    changed = patch(api, f"/users/{username}", {"language": "en"}, demo_token)
+    assert changed.status == 200, changed.raw
+    assert changed.body["language"] == "en"
+    assert_error(patch(api, f"/users/{username}", {"language": "de"}, demo_token), 422)
+
+    assert api.get("/me", token=french_token).body["language"] == "fr"
+    assert api.get("/me", token=other_token).body["language"] == "en"  # the README's examples stay English
+    # Léa's colleagues on the Québec account, each in their own language.
+    languages = {user["username"]: user["language"] for user in users(api, french_token)}
+    assert (languages[FRENCH_USER], languages[OTHER_USER]) == ("fr", "en")
+
+
+def test_the_accounts_default_language_is_set_in_the_profile_and_given_to_new_users(
+    api: Api, demo_token: str
+) -> None:
+    try:
+        changed = patch(api, "/account/profile", {"language": "fr"}, demo_token)
+        assert changed.status == 200, changed.raw
+        assert changed.body["language"] == "fr"
+        assert api.get("/account", token=demo_token).body["language"] == "fr"
+        created = api.post("/users", new_user(unique("nouveau")), token=demo_token)
+        assert created.status == 201, created.raw
+        assert created.body["language"] == "fr"
+    finally:
+        patch(api, "/account/profile", {"language": "en"}, demo_token)
+    assert api.get("/account", token=demo_token).body["language"] == "en"
+
+
+def test_a_french_user_reads_the_help_centres_sentences_in_french(api: Api, french_token: str) -> None:
+    # The browser's language does not matter once signed in: the user's own does.
+    english_browser = {"Accept-Language": "en-CA"}
+    taken = api.request(
+        "POST", "/users", json_body=new_user(DEMO_USER), token=french_token, headers=english_browser
+    )
+    assert_error(taken, 409, FRENCH["username_taken"])
+    assert taken.body["code"] == "username_taken"
+    yourself = api.request("DELETE", f"/users/{FRENCH_USER}", token=french_token, headers=english_browser)
+    assert_error(yourself, 403, FRENCH["cannot_delete_self"])
+    assert yourself.body["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "message"),
+    [
+        ("fr-CA", FRENCH["wrong_credentials"]),
+        ("fr-CA,fr;q=0.9,en;q=0.8", FRENCH["wrong_credentials"]),
+        ("en-CA", "The username or password is incorrect."),
+        (None, "The username or password is incorrect."),
+    ],
+)
+def test_before_sign_in_the_browsers_language_decides(
+    api: Api, accept_language: str | None, message: str
+) -> None:
+    body = {"username": FRENCH_USER, "password": "Not-Her-Password-2026"}
+    refused = api.request("POST", "/auth/login", json_body=body, headers=in_language(accept_language))
+    assert_error(refused, 401, message)
+
+
+def test_a_new_password_and_a_reset_are_refused_in_the_browsers_language(api: Api, demo_token: str) -> None:
+    username = add(api, demo_token)
+    challenge = login(api, username, temporary_password(api, username))
+    assert challenge.status == 200, challenge.raw
+    body = {"username": username, "session": challenge.body["session"], "new_password": "short"}
+    refused = api.request("POST", "/auth/new-password", json_body=body, headers=in_language("fr-CA"))
+    assert_error(refused, 422)
+    assert [d["message"] for d in refused.body["details"]] == [
+        FRENCH_RULES["length"],
+        FRENCH_RULES["digits"],
+        FRENCH_RULES["case"],
+    ]
+
+    forgot = api.request(
+        "POST", "/auth/forgot-password", json_body={"username": username}, headers=in_language("fr")
+    )
+    assert forgot.status == 202, forgot.raw
+    assert forgot.body["message"].startswith(
+        "Si ce nom d'utilisateur a un compte sur le Portail de facturation"
+    )
+    reset = {"username": username, "code": "000000", "new_password": NEW_PASSWORD}
+    wrong = api.request("POST", "/auth/reset-password", json_body=reset, headers=in_language("fr"))
+    assert_error(
+        wrong,
+        422,
+        "Le code de vérification est incorrect ou a expiré. Demandez-en un nouveau avec Mot de passe oublié.",
+    )

@@ -311,3 +311,48 @@ def test_the_runtime_interpreter_sees_nothing_of_the_project() -> None:
             check=True,
         )
     assert completed.stdout.strip() == "['boto3']"
+
+
+def test_the_built_layer_speaks_french_from_its_compiled_catalogues() -> None:
+    """The layer ships the compiled catalogues the build makes from the .po files (never committed): in the
+    runtime's interpreter, with the layer alone, a message reads in French, and names the billing team from
+    the function's settings."""
+    layer = next(
+        BUILD_DIR / resource["Properties"]["ContentUri"] / "python" for resource in layers().values()
+    )
+    for language in ("en", "fr"):
+        assert (layer / "billing_portal/i18n/locale" / language / "LC_MESSAGES/portal.mo").is_file(), language
+    brand = {
+        "PROVIDER_NAME_EN": "Maple",
+        "PROVIDER_NAME_FR": "Érable",
+        "PORTAL_NAME_EN": "Portal",
+        "PORTAL_NAME_FR": "Portail",
+        "BILLING_EMAIL": "billing@maple.example",
+        "BILLING_PHONE_EN": "1-800-555-0100",
+        "BILLING_PHONE_FR": "1-800-555-0101",
+    }
+    probe = (
+        "from billing_portal.i18n import _; from billing_portal.i18n.words import words_in; "
+        "print(words_in('fr')(_('The card has been declined.'))); "
+        "print(words_in('fr')(_('the billing team at {billing_email} or {billing_phone}')))"
+    )
+    with tempfile.TemporaryDirectory() as empty_directory:
+        completed = subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments, no shell
+            [
+                str(RUNTIME_PYTHON),
+                "-I",
+                "-B",
+                "-c",
+                f"import sys; sys.path.insert(0, {str(layer)!r}); {probe}",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=empty_directory,
+            env={**LAMBDA_ENVIRONMENT, **brand},
+            timeout=60,
+            check=True,
+        )
+    assert completed.stdout.splitlines() == [
+        "La carte a été refusée.",
+        "l'équipe de facturation au billing@maple.example ou au 1-800-555-0101",
+    ]

@@ -396,6 +396,7 @@ def test_history_is_newest_first_with_credit_and_debit_columns_and_a_running_bal
     assert by_id["INV-A1"] | {"balance": "x"} == {
         "id": "INV-A1",
         "type": "invoice",
+        "type_label": "Invoice",
         "date": days_ago(100).isoformat(),
         "description": "Invoice",
         "credit": None,
@@ -573,6 +574,7 @@ def test_invoice_details_follow_its_payments(accounts: Any) -> None:
     issued = days_ago(100)
     assert invoice == {
         "type": "invoice",
+        "type_label": "Invoice",
         "id": "INV-A1",
         "date": issued.isoformat(),
         "value_date": None,
@@ -592,7 +594,9 @@ def test_invoice_details_follow_its_payments(accounts: Any) -> None:
         "amount_paid": "0.00",
         "balance_due": "135.60",
         "covered_by_pending_credit": "0.00",
+        "pending_credit_note": None,
         "status": "open",
+        "status_label": "Open",
         "payments_applied": [],
         "call_count": None,
         "invoice_pdf_available": True,
@@ -610,6 +614,7 @@ def test_invoice_details_follow_its_payments(accounts: Any) -> None:
     post_ann_through("PAY-A2")
     paid = details("INV-A1")
     assert (paid["amount_paid"], paid["balance_due"], paid["status"]) == ("135.60", "0.00", "paid")
+    assert paid["status_label"] == "Paid"
     assert paid["payments_applied"] == [
         {"source_id": "PAY-A1", "amount": "50.00"},
         {"source_id": "PAY-A2", "amount": "85.60"},
@@ -635,23 +640,31 @@ def test_payment_details_name_the_method_and_the_invoices_it_paid(accounts: Any)
     post_ann_through("PAY-A3")
     assert details("PAY-A2") == {
         "type": "payment",
+        "type_label": "Payment",
         "id": "PAY-A2",
         "date": days_ago(60).isoformat(),
         "value_date": None,
         "description": "Bank Upload",
         "amount": "150.00",
         "method": "bank_upload",
+        "method_label": "Bank Upload",
         "status": "approved",
+        "status_label": "Approved",
         "reference": "ref-pay-a2",
         "card_brand": None,
         "card_last4": None,
+        "card_label": None,
         "invoices_paid": [
             {"invoice_id": "INV-A1", "amount": "85.60"},
             {"invoice_id": "INV-A2", "amount": "64.40"},
         ],
     }
     card = details("PAY-A3")
-    assert (card["description"], card["method"]) == ("Credit Card", "credit_card")
+    assert (card["description"], card["method"], card["method_label"]) == (
+        "Credit Card",
+        "credit_card",
+        "Credit Card",
+    )
     # 38.60 settled INV-A2; the remaining 61.40 stays on the account as credit.
     assert card["invoices_paid"] == [{"invoice_id": "INV-A2", "amount": "38.60"}]
 
@@ -660,6 +673,7 @@ def test_credit_refund_and_pending_credit_details(accounts: Any) -> None:
     post_ann_through("RF-A1")
     assert details("CR-A1") == {
         "type": "credit",
+        "type_label": "Credit",
         "id": "CR-A1",
         "date": days_ago(50).isoformat(),
         "value_date": None,
@@ -668,11 +682,13 @@ def test_credit_refund_and_pending_credit_details(accounts: Any) -> None:
         "reason": "Service outage",
         "reference": "case-cr-a1",
         "status": "applied",
+        "status_label": "Applied",
         "applied_on_invoice": None,
         "invoices_paid": [{"invoice_id": "INV-A2", "amount": "10.00"}],
     }
     assert details("RF-A1") == {
         "type": "refund",
+        "type_label": "Refund",
         "id": "RF-A1",
         "date": days_ago(30).isoformat(),
         "value_date": None,
@@ -681,10 +697,12 @@ def test_credit_refund_and_pending_credit_details(accounts: Any) -> None:
         "reason": "Overpayment returned",
         "reference": None,
         "status": "issued",
+        "status_label": "Issued",
     }
     pending = details("CR-A2")
-    assert (pending["status"], pending["amount"], pending["reason"]) == (
+    assert (pending["status"], pending["status_label"], pending["amount"], pending["reason"]) == (
         "pending",
+        "Pending",
         "5.00",
         "Loyalty promotion",
     )
@@ -763,6 +781,7 @@ def test_me_is_the_signed_in_users_record(accounts: dict[str, str]) -> None:
         "time_zone": "America/Toronto",
         "notifications_enabled": True,
         "created_at": "2026-01-02T03:04:05+00:00",
+        "language": "en",
     }
     assert ok(get("/me", Caller(ANN.account_id, "Ann@Example.COM")))["username"] == "ann@example.com"
     assert ok(get("/me", BOB))["first_name"] == "Bob"

@@ -1,7 +1,8 @@
 """CDR exports through the real handlers, against moto: small exports made in the request and read back in
-every format (row count, totals to the cent against the invoice's usage lines, call start times in the
-requesting user's time zone); a large one queued and made by the worker from its SQS event; how exports
-fail and say why; the 6-month window; another account's invoices and exports."""
+every format and both languages (row count, totals to the cent against the invoice's usage lines, call start
+times in the requesting user's time zone, words in their language); a large one queued and made by the
+worker from its SQS event, in the language it was asked in; how exports fail and say why; the 6-month
+window; another account's invoices and exports; an export never handed to a reader of the other language."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ import pytest
 from billing_portal.exports import cdr
 from billing_portal.exports import service as exports
 from billing_portal.exports.cdr import BilledCall
+from billing_portal.exports.dynamo import DynamoExports, export_key
+from billing_portal.i18n import Language
+from billing_portal.i18n.words import words_in
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.ledger.retention import months_before
 from billing_portal.shared.clock import utc_today
@@ -34,9 +38,13 @@ from localrun.queues import QueuePollers, sqs_event
 from .support import Caller, account_doc, assert_error, call, invoice_doc, posted
 
 ANA = Caller("acct-cdr", "ana@erable.example")  # in Vancouver; her account is in Toronto
+LEA = Caller("acct-cdr", "lea@erable.example")  # Ana's colleague in Vancouver, who reads French
 BOB = Caller("acct-cdr-other", "bob@other.example")
 ANA_ZONE = "America/Vancouver"
 LONG_DISTANCE, INTERNATIONAL = "Long distance, Canada and US", "International"
+# The billing engine's French name of one usage line (the other has none: French readers read it as is).
+FRENCH_NAMES = {LONG_DISTANCE: "Interurbains, Canada et États-Unis"}
+NBSP = "\u00a0"
 SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 EXCEL_DAY_ZERO = datetime(1899, 12, 30)
 REGION = "ca-central-1"
@@ -98,6 +106,11 @@ def accounts(aws: dict[str, str]) -> None:
     users.claim(
         PortalUser(BOB.account_id, BOB.username, "Bob", "Li", "America/Halifax", True, "2026-01-01T00:00:00Z")
     )
+    users.claim(
+        PortalUser(
+            LEA.account_id, LEA.username, "Léa", "Bouchard", ANA_ZONE, True, "2026-01-01T00:00:00Z", "fr"
+        )
+    )
 
 
 def invoice(
@@ -121,15 +134,17 @@ def invoice(
     ]
     total = format_cents(sum(usage.values()))
     issued = issued or utc_today() - timedelta(days=20)
-    posted(
-        invoice_doc(
-            ANA.account_id,
-            invoice_id,
-            issued,
-            lines,
-            cdr_file={"object_key": key, "call_count": calls, "usage_total": total},
-        )
+    document = invoice_doc(
+        ANA.account_id,
+        invoice_id,
+        issued,
+        lines,
+        cdr_file={"object_key": key, "call_count": calls, "usage_total": total},
     )
+    for line in document["lines"]:
+        if line["description"] in FRENCH_NAMES:
+            line["description_fr"] = FRENCH_NAMES[line["description"]]
+    posted(document)
     if not billed_file:
         s3().delete_object(Bucket=aws["CdrBucket"], Key=key)
     return Invoice(invoice_id, rows, usage)
@@ -158,11 +173,12 @@ def downloaded(aws: dict[str, str], view: dict[str, Any]) -> bytes:
 class ReadBack:
     starts: list[str]  # each call's start as the file shows it, in order
     charges: list[int]  # each call's charge, in cents
-    totals: dict[str, int]  # "Total charge" and "Total <usage line>", in cents
+    totals: dict[str, int]  # "Total charge" and "Total <usage line>" (in French too), in cents
     heading: str  # the first column's heading
 
 
-def read_csv(data: bytes) -> ReadBack:
+def read_csv(data: bytes, language: Language = "en") -> ReadBack:
+    """The CSV's numbers are machine-readable in both languages: read alike."""
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     blank = rows.index([])
     calls = rows[1:blank]
@@ -185,8 +201,9 @@ def _sheet(book: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
     return [_cells(row) for row in root.iter(f"{SHEET}row")]
 
 
-def read_xlsx(data: bytes) -> ReadBack:
-    """The workbook's worksheet XML, read with the standard library: the call sheets then the totals."""
+def read_xlsx(data: bytes, language: Language = "en") -> ReadBack:
+    """The workbook's worksheet XML, read with the standard library: the call sheets then the totals; its
+    cells are numbers in both languages."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         names = [name for name in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)]
         names.sort(key=lambda name: int(re.sub(r"\D", "", name)))
@@ -209,28 +226,38 @@ def read_xlsx(data: bytes) -> ReadBack:
     return ReadBack(starts, charges, totals, heading)
 
 
-_PDF_CALL = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) .* (-?\d+\.\d{2})$")
-_PDF_TOTAL = re.compile(r"^(Total .+) (-?[\d,]+\.\d{2})$")
+# An amount as the PDF writes it for its reader: "$1,234.56", "1 234,56 $" (no-break spaces).
+_PDF_AMOUNTS = {"en": r"-?\$[\d,]+\.\d{2}", "fr": rf"-?[\d{NBSP}]+,\d{{2}}{NBSP}\$"}
+_PDF_ZONE_LINES = {"en": "Call start times in ", "fr": "Heures de début des appels selon le fuseau "}
 
 
-def read_pdf(data: bytes) -> ReadBack:
+def pdf_cents(amount: str, language: Language) -> int:
+    digits = amount.replace("$", "").replace(NBSP, "")
+    return parse_amount(digits.replace(",", ".") if language == "fr" else digits.replace(",", ""))
+
+
+def read_pdf(data: bytes, language: Language = "en") -> ReadBack:
     reader = pypdf.PdfReader(io.BytesIO(data))
     lines = [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
-    calls = [match for line in lines if (match := _PDF_CALL.match(line))]
-    totals = {m[1]: parse_amount(m[2].replace(",", "")) for line in lines if (m := _PDF_TOTAL.match(line))}
-    zone = next(line for line in lines if line.startswith("Call start times in"))
-    return ReadBack([m[1] for m in calls], [parse_amount(m[2]) for m in calls], totals, zone)
+    amount = _PDF_AMOUNTS[language]
+    call_line = re.compile(rf"^(\d{{4}}-\d{{2}}-\d{{2}} \d{{2}}:\d{{2}}:\d{{2}}) .* ({amount})$")
+    total_line = re.compile(rf"^(Total .+) ({amount})$")
+    calls = [match for line in lines if (match := call_line.match(line))]
+    totals = {m[1]: pdf_cents(m[2], language) for line in lines if (m := total_line.match(line))}
+    zone = next(line for line in lines if line.startswith(_PDF_ZONE_LINES[language]))
+    return ReadBack([m[1] for m in calls], [pdf_cents(m[2], language) for m in calls], totals, zone)
 
 
 READERS = {"csv": read_csv, "xlsx": read_xlsx, "pdf": read_pdf}
 
 
-def assert_matches_invoice(read: ReadBack, billed: Invoice) -> None:
+def assert_matches_invoice(read: ReadBack, billed: Invoice, language: Language = "en") -> None:
     assert len(read.starts) == len(billed.calls)
     assert read.starts == billed.local_starts, "call starts in the requesting user's time zone"
     assert read.charges == [c.charge_cents for c in billed.calls]
-    expected = {f"Total {line}": cents for line, cents in billed.usage_cents.items()}
-    expected["Total charge"] = sum(billed.usage_cents.values())
+    names = FRENCH_NAMES if language == "fr" else {}
+    expected = {f"Total {names.get(line, line)}": cents for line, cents in billed.usage_cents.items()}
+    expected["Total des frais" if language == "fr" else "Total charge"] = sum(billed.usage_cents.values())
     assert read.totals == expected, "totals equal the invoice's usage lines to the cent"
     assert ANA_ZONE in read.heading
 
@@ -257,6 +284,100 @@ def test_a_small_export_is_made_in_the_request_and_reads_back(aws: dict[str, str
     again = call("GET", f"/cdr-exports/{reply.body['id']}", ANA)
     assert again.status == 200 and again.body["status"] == "ready"
     assert downloaded(aws, again.body) == downloaded(aws, reply.body)
+
+
+def money_format(data: bytes) -> str:
+    """The number format of the first call's charge cell (I2), from the workbook's styles."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        styles = ElementTree.fromstring(book.read("xl/styles.xml"))  # noqa: S314 - the file the test made
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))  # noqa: S314
+    codes = {fmt.get("numFmtId"): fmt.get("formatCode") for fmt in styles.iter(f"{SHEET}numFmt")}
+    styles_used = [xf.get("numFmtId") for xf in styles.iterfind(f"{SHEET}cellXfs/{SHEET}xf")]
+    charge = next(cell for cell in sheet.iter(f"{SHEET}c") if cell.get("r") == "I2")
+    return str(codes[styles_used[int(charge.get("s", "0"))]])
+
+
+_FRENCH_HEADINGS = [
+    f"Début de l'appel ({ANA_ZONE})",
+    "Durée",
+    "Numéro appelant",
+    "Numéro appelé",
+    "Sens",
+    "Destination",
+    "Ligne",
+    "Tarif à la minute",
+    "Frais",
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_a_french_reader_gets_the_export_in_french(aws: dict[str, str], fmt: str) -> None:
+    accounts(aws)
+    billed = invoice(aws, "INV-100482731-202610", 60)
+
+    reply = call("POST", "/invoices/INV-100482731-202610/cdr-exports", LEA, body={"format": fmt})
+
+    assert reply.status == 201, reply.body
+    assert reply.body["filename"] == f"Appels-INV-100482731-202610.{fmt}"
+    data = downloaded(aws, reply.body)
+    assert_matches_invoice(READERS[fmt](data, "fr"), billed, "fr")
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert rows[0] == _FRENCH_HEADINGS
+        assert {row[4] for row in rows[1:61]} == {"Entrant", "Sortant"}
+        # Numbers a program reads: dot decimals, no currency sign.
+        assert re.fullmatch(r"\d+\.\d{2}", rows[1][8]) and re.fullmatch(r"0\.0[29]00", rows[1][7])
+        assert ["Nombre d'appels", "60"] in rows
+    elif fmt == "xlsx":
+        assert money_format(data) == '#,##0.00 "$"'
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            workbook = book.read("xl/workbook.xml").decode()
+        assert 'name="Appels"' in workbook and 'name="Totaux"' in workbook
+    else:
+        text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+        assert "Appels facturés — facture INV-100482731-202610" in text
+        assert "Nombre d'appels 60" in text and "Page 1" in text
+        assert "Call start" not in text and "Total charge" not in text
+
+    english = call("POST", "/invoices/INV-100482731-202610/cdr-exports", ANA, body={"format": fmt})
+    assert english.body["filename"] == f"CDR-INV-100482731-202610.{fmt}"
+    assert_matches_invoice(READERS[fmt](downloaded(aws, english.body)), billed)
+    if fmt == "xlsx":
+        assert money_format(downloaded(aws, english.body)) == '"$"#,##0.00'
+
+
+def test_an_export_in_one_language_is_never_handed_to_a_reader_of_the_other(aws: dict[str, str]) -> None:
+    accounts(aws)
+    invoice(aws, "INV-100482731-202610", 5)
+    french = call("POST", "/invoices/INV-100482731-202610/cdr-exports", LEA, body={"format": "csv"}).body
+
+    polled_in_english = call("GET", f"/cdr-exports/{french['id']}", ANA)
+
+    assert polled_in_english.status == 200
+    assert polled_in_english.body == {
+        "id": french["id"],
+        "status": "failed",
+        "message": "This export was requested in another language. Request the export again for a file "
+        "in yours.",
+    }
+    assert call("GET", f"/cdr-exports/{french['id']}", LEA).body["status"] == "ready"
+
+
+def test_a_record_from_before_languages_reads_as_english(aws: dict[str, str]) -> None:
+    accounts(aws)
+    invoice(aws, "INV-100482731-202610", 5)
+    made = call("POST", "/invoices/INV-100482731-202610/cdr-exports", ANA, body={"format": "csv"}).body
+    boto3.client("dynamodb", region_name=REGION).update_item(
+        TableName=aws["PortalTable"],
+        Key=export_key(ANA.account_id, made["id"]),
+        UpdateExpression="REMOVE #language",
+        ExpressionAttributeNames={"#language": "language"},
+    )
+
+    record = DynamoExports(aws["PortalTable"]).get_export(ANA.account_id, made["id"])
+
+    assert record is not None and record.language == "en"
+    assert call("GET", f"/cdr-exports/{made['id']}", ANA).body["status"] == "ready"
 
 
 # -- made by the worker ------------------------------------------------------------------------------------
@@ -306,6 +427,24 @@ def test_a_large_export_is_queued_and_made_by_the_worker(
     assert_error(call("GET", path, BOB), 404, "not_found")
 
 
+def test_the_worker_makes_a_french_export_in_french(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "pdf", 10)
+    accounts(aws)
+    billed = invoice(aws, "INV-100482731-202610", 25)
+
+    reply = call("POST", "/invoices/INV-100482731-202610/cdr-exports", LEA, body={"format": "pdf"})
+    assert reply.status == 202, reply.body
+    assert worker(queued_event(aws)) == {"batchItemFailures": []}
+
+    ready = call("GET", f"/cdr-exports/{reply.body['id']}", LEA).body
+    assert (ready["status"], ready["filename"]) == ("ready", "Appels-INV-100482731-202610.pdf")
+    data = downloaded(aws, ready)
+    assert_matches_invoice(read_pdf(data, "fr"), billed, "fr")
+    assert "Appels facturés" in pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+
+
 def test_the_worker_retries_an_unexpected_fault_and_gives_up_on_the_last_delivery(
     aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -329,7 +468,7 @@ def test_the_worker_retries_an_unexpected_fault_and_gives_up_on_the_last_deliver
         record["attributes"]["ApproximateReceiveCount"] = str(last)
     assert worker(event) == {"batchItemFailures": [{"itemIdentifier": message_id}]}
     failed = call("GET", path, ANA).body
-    assert (failed["status"], failed["message"]) == ("failed", exports.NOT_MADE)
+    assert (failed["status"], failed["message"]) == ("failed", words_in("en")(exports.NOT_MADE))
 
 
 def test_the_worker_gives_up_on_the_delivery_the_queue_sends_to_the_dead_letter_queue() -> None:

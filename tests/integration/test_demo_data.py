@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 from builders import noon
 
 from billing_portal.exports import cdr
+from billing_portal.i18n.words import words_in
 from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.model import HISTORICAL_CARD_CUTOFF
 from billing_portal.ledger.reading import AccountReader, HistoryQuery
@@ -39,6 +40,8 @@ from billing_portal.users.dynamo import DynamoUserRecords
 from localrun import demo, resources
 
 from .support import Caller, call
+
+ENGLISH = words_in("en")  # the words of a reader of English
 
 # A 1st of the month: the newest invoice is issued on the day the demo is loaded, the tightest case for
 # posting everything in date order. Card payments before 2025-07-01 are within its 24 months.
@@ -129,7 +132,7 @@ class World:
 
     def history(self, account_id: str, types: str) -> list[Any]:
         query = HistoryQuery.model_validate({"type": types, "page_size": 100})
-        page = self.reader.history(account_id, query)
+        page = self.reader.history(account_id, query, ENGLISH)
         assert page.next_cursor is None
         return page.items
 
@@ -151,8 +154,8 @@ def _local_time(start_utc: str, zone: str) -> datetime:
 
 
 def test_two_canadian_businesses_each_with_its_own_billing_profile(world: World) -> None:
-    demo_account = world.reader.dashboard(world.summary.demo.account_id)
-    other_account = world.reader.dashboard(world.summary.other.account_id)
+    demo_account = world.reader.dashboard(world.summary.demo.account_id, ENGLISH)
+    other_account = world.reader.dashboard(world.summary.other.account_id, ENGLISH)
 
     assert demo_account.account_id != other_account.account_id
     assert demo_account.account_number != other_account.account_number
@@ -199,7 +202,7 @@ def test_every_invoice_is_paid_but_the_newest_one_which_is_due(world: World) -> 
         *older, newest = world.invoices(account)
         assert {doc["status"] for doc in older} == {"paid"}
         assert newest["status"] == "open"
-        dashboard = world.reader.dashboard(account.account_id)
+        dashboard = world.reader.dashboard(account.account_id, ENGLISH)
         assert dashboard.current_balance.due_date == date.fromisoformat(newest["due_date"])
 
 
@@ -261,7 +264,7 @@ def test_billed_calls_look_like_a_business_phone_system(world: World) -> None:
 def test_a_recent_invoice_of_the_demo_account_has_more_than_5000_calls(world: World) -> None:
     summary = world.summary
     assert summary.big_invoice_id in summary.demo.invoice_ids
-    details = world.reader.details(summary.demo.account_id, summary.big_invoice_id).root
+    details = world.reader.details(summary.demo.account_id, summary.big_invoice_id, ENGLISH).root
     assert details.type == "invoice"
     assert details.issue_date >= months_before(TODAY, 3)
     assert details.call_count is not None and details.call_count >= 5_000
@@ -302,7 +305,7 @@ def test_a_credit_and_a_refund_of_an_overpayment(world: World) -> None:
     refunds = world.history(account_id, "refund")
     assert [c.id for c in credits] == list(world.summary.demo.credit_ids)
     assert [r.id for r in refunds] == list(world.summary.demo.refund_ids)
-    credit = world.reader.details(account_id, credits[0].id).root
+    credit = world.reader.details(account_id, credits[0].id, ENGLISH).root
     assert credit.type == "credit" and credit.status == "applied" and credit.reason
 
     everything = world.history(account_id, "invoice,payment,credit,refund")
@@ -317,13 +320,13 @@ def test_a_credit_and_a_refund_of_an_overpayment(world: World) -> None:
 def test_a_credit_pending_on_the_next_invoice_counts_in_the_current_balance_only(world: World) -> None:
     account = world.summary.demo
     (pending_id,) = account.pending_credit_ids
-    pending = world.reader.details(account.account_id, pending_id).root
+    pending = world.reader.details(account.account_id, pending_id, ENGLISH).root
     assert pending.type == "credit" and pending.status == "pending"
     everything = world.history(account.account_id, "invoice,payment,credit,refund")
     assert pending_id not in [item.id for item in everything]
 
     ledger_balance = parse_amount(everything[0].balance)
-    dashboard = world.reader.dashboard(account.account_id)
+    dashboard = world.reader.dashboard(account.account_id, ENGLISH)
     assert parse_amount(dashboard.current_balance.amount) == ledger_balance - parse_amount(pending.amount)
     assert ledger_balance > parse_amount(pending.amount) > 0
 
@@ -336,7 +339,7 @@ def test_the_other_account_has_a_simpler_history_of_its_own(world: World) -> Non
     assert {item.type for item in other_history} >= {"invoice", "payment", "credit"}
     assert not other.pending_credit_ids
     with pytest.raises(NotFound):
-        world.reader.details(other.account_id, demo_account.invoice_ids[-1])
+        world.reader.details(other.account_id, demo_account.invoice_ids[-1], ENGLISH)
 
     caller = Caller(other.account_id, other.usernames[0])
     assert call("GET", f"/transactions/{demo_account.invoice_ids[-1]}", caller).status == 404
@@ -375,17 +378,19 @@ def test_every_demo_user_signs_in_with_the_demo_password(world: World) -> None:
         )
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
     assert world.summary.demo.usernames[0] == "demo@example.com"
-    assert world.summary.other.usernames == ("other@example.com",)
+    assert world.summary.other.usernames == ("other@example.com", "lea.bouchard@example.com")
 
 
-def test_the_demo_account_has_two_portal_users_the_first_one_on_top(world: World) -> None:
+def test_each_demo_account_has_two_portal_users_the_first_one_on_top(world: World) -> None:
     records = DynamoUserRecords(world.physical["PortalTable"])
     demo_users = sorted(records.list_users(world.summary.demo.account_id), key=lambda u: u.created_at)
-    other_users = records.list_users(world.summary.other.account_id)
+    other_users = sorted(records.list_users(world.summary.other.account_id), key=lambda u: u.created_at)
 
     assert [u.username for u in demo_users] == ["demo@example.com", "marc.okafor@example.com"]
-    assert [u.username for u in other_users] == ["other@example.com"]
+    assert [u.username for u in other_users] == ["other@example.com", "lea.bouchard@example.com"]
     assert [u.notifications_enabled for u in demo_users] == [True, False]
+    # The Québec account reads French by default; other@example.com reads English (the README's examples).
+    assert [u.language for u in (*demo_users, *other_users)] == ["en", "en", "en", "fr"]
     for user in (*demo_users, *other_users):
         assert user.first_name and user.last_name
         assert datetime.fromisoformat(user.created_at).date() < TODAY

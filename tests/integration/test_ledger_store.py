@@ -6,20 +6,30 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from builders import credit_document, invoice_document, payment_document
 from moto.core.botocore_stubber import BotocoreStubber
 
 from billing_portal.ledger import model as ledger
 from billing_portal.ledger.documents import PostingWrite, TransactionDocument
-from billing_portal.ledger.dynamo import DynamoLedgerStore
+from billing_portal.ledger.dynamo import DynamoLedgerStore, to_item
 from billing_portal.ledger.model import EntryType, HistoryRow
-from billing_portal.ledger.ports import Account, Address, DuplicateDocument, HistoryWindow
+from billing_portal.ledger.ports import (
+    Account,
+    Address,
+    DuplicateDocument,
+    HistoryWindow,
+    PortalUser,
+    UserSessions,
+)
 from billing_portal.ledger.posting import PostingPlan, document_plan, post
 from billing_portal.shared.errors import ConcurrentUpdate
+from billing_portal.users.dynamo import DynamoUserRecords
 
 THREADS = 20
 PROMISES = 10  # enough to lose updates without the version condition; each extra thread costs a round
@@ -280,3 +290,42 @@ def test_accounts_are_created_once_and_profiles_update_only_existing_accounts(st
     assert updated is not None
     assert updated.time_zone == "America/Regina" and updated.billing_contacts == []
     assert updated.billing_address == account.billing_address
+
+
+# -- records from before languages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("province", "language"), [("QC", "fr"), ("NS", "en")])
+def test_an_account_stored_before_languages_reads_its_billing_addresss_default(
+    store: CountingStore, province: str, language: str
+) -> None:
+    new_account(store, "acct-old")
+    address = Address("1 Main St", "Somewhere", province, "A1A 1A1")
+    store.update_profile("acct-old", {"billing_address": asdict(address)})
+    boto3.client("dynamodb").update_item(
+        TableName=store.table,
+        Key=to_item({"PK": "ACCOUNT#acct-old", "SK": "ACCOUNT"}),
+        UpdateExpression="REMOVE #language",
+        ExpressionAttributeNames={"#language": "language"},
+    )
+    old = store.get_account("acct-old")
+    assert old is not None and old.language == language
+    assert DynamoUserRecords(store.table).default_language("acct-old") == language
+
+
+def test_a_user_stored_before_languages_reads_english(store: CountingStore) -> None:
+    new_account(store, "acct-old")
+    user = PortalUser(
+        "acct-old", "dana@example.com", "Dana", "Roy", "America/Halifax", True, "2026-01-02", "fr"
+    )
+    records = DynamoUserRecords(store.table)
+    records.claim(user)
+    boto3.client("dynamodb").update_item(
+        TableName=store.table,
+        Key=to_item({"PK": "ACCOUNT#acct-old", "SK": f"USER#{user.username}"}),
+        UpdateExpression="REMOVE #language",
+        ExpressionAttributeNames={"#language": "language"},
+    )
+    assert records.get_user("acct-old", user.username) == replace(user, language="en")
+    assert records.sessions_of("acct-old", user.username) == UserSessions(language="en")
+    assert store.get_account_and_sessions("acct-old", user.username)[1] == UserSessions(language="en")

@@ -107,6 +107,38 @@ def test_an_invoice_and_users_added_and_deleted_reach_exactly_the_notified_users
     assert "INV-N1" in (invoice_email["html"] or "")
 
 
+def test_each_user_reads_the_invoice_email_in_their_own_language(accounts: dict[str, str]) -> None:
+    stream = notifier_stream(accounts)
+    lea = PortalUser(
+        ERABLE.account_id,
+        "lea@erable.example",
+        "Léa",
+        "Roy",
+        "America/Toronto",
+        True,
+        "2026-01-05T14:00:00+00:00",
+        language="fr",
+    )
+    DynamoUserRecords(accounts["PortalTable"]).claim(lea)
+    before = len(outbox.items())
+
+    posted(invoice_doc(ERABLE.account_id, "INV-F1", days_ago(1)))
+    stream.drain()
+
+    emails = {email["to"][0]: email for email in sent_since(before)}
+    assert sorted(emails) == sorted([ERABLE.username, lea.username])
+    french = emails[lea.username]
+    assert french["subject"].startswith("Portail de facturation : facture INV-F1, ")
+    assert "\u00a0$ à payer d'ici le " in french["subject"]
+    assert "Bonjour Léa," in french["text"] and "(compte 100200300)" in french["text"]
+    assert "Montant dû : " in french["text"] and "Voir la facture : " in french["text"]
+    assert "l'équipe de facturation au billing@net2phone.ca" in french["text"]
+    assert '<html lang="fr"' in french["html"] and ">Voir la facture</a>" in french["html"]
+    english = emails[ERABLE.username]
+    assert english["subject"].startswith("Billing Portal: invoice INV-F1, $")
+    assert "Amount due: $" in english["text"] and '<html lang="en"' in english["html"]
+
+
 # -- faults -------------------------------------------------------------------------------------------------
 
 
@@ -245,4 +277,5 @@ def test_the_sample_stream_batches_email_the_sample_accounts_user(aws: dict[str,
         ]
     }
     confirmation = sent_since(before)[0]
-    assert "on 2026-11-02 10:04 EST" in confirmation["text"] and "Visa ending in 4242" in confirmation["text"]
+    assert "on November 2, 2026 at 10:04 a.m. EST." in confirmation["text"]
+    assert "Paid with: Visa ending in 4242" in confirmation["text"]

@@ -126,3 +126,43 @@ def test_a_portal_user_of_an_account_not_sent_yet_is_refused(aws: dict[str, str]
 
     assert (result["status"], result["http_status"]) == ("rejected", 404)
     assert outbox.items() == []
+
+
+# -- the account's language ----------------------------------------------------------------------------
+
+
+def test_a_quebec_accounts_first_user_is_invited_in_french(aws: dict[str, str]) -> None:
+    posted(account_doc("acct-qc", account_number="555000333", province="QC", postal_code="H2X 1Y4"))
+
+    assert ingest(portal_user_doc("acct-qc", "lea@example.com"))["status"] == "created"
+    assert ingest(portal_user_doc("acct-qc", "sophie@example.com", language="en"))["status"] == "created"
+
+    [invitation] = invitations_to("lea@example.com")
+    assert invitation["subject"] == "Votre invitation au Portail de facturation"
+    [english] = invitations_to("sophie@example.com")
+    assert english["subject"] == "Your Billing Portal invitation"
+    users = call("GET", "/users", Caller("acct-qc", "lea@example.com")).body["items"]
+    assert [(u["username"], u["language"]) for u in users] == [
+        ("lea@example.com", "fr"),
+        ("sophie@example.com", "en"),
+    ]
+
+
+def test_the_billing_engine_may_choose_the_accounts_language(aws: dict[str, str]) -> None:
+    quebec = account_doc("acct-qc-en", account_number="555000444", province="QC", postal_code="H2X 1Y4")
+    posted(quebec | {"language": "en"})
+    posted(account_doc("acct-on-fr", account_number="555000555") | {"language": "fr"})
+
+    ingest(portal_user_doc("acct-qc-en", "first@example.com"))
+    ingest(portal_user_doc("acct-on-fr", "premier@example.com"))
+
+    assert call("GET", "/account", Caller("acct-qc-en", "first@example.com")).body["language"] == "en"
+    assert call("GET", "/account", Caller("acct-on-fr", "premier@example.com")).body["language"] == "fr"
+    me = call("GET", "/me", Caller("acct-on-fr", "premier@example.com"))
+    assert me.body["language"] == "fr"
+
+
+def test_an_account_in_another_language_is_refused(aws: dict[str, str]) -> None:
+    result = ingest(account_doc("acct-de", account_number="555000666") | {"language": "de"})
+    assert (result["status"], result["http_status"]) == ("rejected", 422)
+    assert result["error"]["details"] == [{"field": "account.language", "message": "must be one of: en, fr"}]

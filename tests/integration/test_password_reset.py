@@ -173,7 +173,7 @@ def test_forgot_and_reset_with_the_emailed_code(team: dict[str, str]) -> None:
 
     wrong = reset(username, another_code(code))
     assert_error(wrong, 422, "validation_failed")
-    assert wrong.body["message"] == INVALID_CODE
+    assert wrong.body["message"] == str(INVALID_CODE)
     assert login(username, CHOSEN_PASSWORD).status == 200  # nothing changed yet
 
     done = reset(username, code)
@@ -185,7 +185,7 @@ def test_forgot_and_reset_with_the_emailed_code(team: dict[str, str]) -> None:
     # The code worked once.
     twice = reset(username, code, "Third-Choice-2026-x")
     assert_error(twice, 422)
-    assert twice.body["message"] == INVALID_CODE
+    assert twice.body["message"] == str(INVALID_CODE)
     assert login(username, NEW_PASSWORD).status == 200
 
 
@@ -245,7 +245,7 @@ def test_after_too_many_wrong_codes_the_right_one_is_refused(team: dict[str, str
         assert_error(reset(username, another_code(code)), 422)
     refused = reset(username, code)
     assert_error(refused, 422)
-    assert refused.body["message"] == INVALID_CODE
+    assert refused.body["message"] == str(INVALID_CODE)
     assert login(username, CHOSEN_PASSWORD).status == 200
 
 

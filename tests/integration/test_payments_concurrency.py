@@ -25,6 +25,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
 
+from billing_portal.i18n.words import words_in
 from billing_portal.ledger.dynamo import DynamoLedgerStore
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.payments.charging import Charging
@@ -38,6 +39,8 @@ from billing_portal.wiring import build_idempotent_operation
 from localrun import demo_moto, functions
 
 from .support import Caller, account_doc, call, days_ago, emails_sent, invoice_doc, posted
+
+ENGLISH = words_in("en")  # the words of a reader of English
 
 THREADS = 20
 ERABLE = Caller("acct-erable", "zoe@erable.example")  # billing notifications on
@@ -120,7 +123,8 @@ def payment_function(idempotency_table: str) -> Submit:
     )
 
     def pay(account_id: str, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        return service.pay(account_id, key, PaymentRequest.model_validate(request)).model_dump(mode="json")
+        made = service.pay(account_id, key, PaymentRequest.model_validate(request), ENGLISH)
+        return made.model_dump(mode="json")
 
     once = build_idempotent_operation(IdempotencyTable(idempotency_table), "payments", pay)
 

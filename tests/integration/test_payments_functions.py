@@ -61,6 +61,7 @@ METHOD_FIELDS = {
     "exp_month",
     "exp_year",
     "expired",
+    "label",
     "autopay",
     "billing_email",
     "billing_address",
@@ -284,7 +285,7 @@ def test_autopay_on_shows_its_card_on_the_dashboard(world: dict[str, str]) -> No
         "enabled": True,
         "payment_method": {
             "id": mastercard["id"],
-            **{k: mastercard[k] for k in ("brand", "last4", "exp_month", "exp_year", "expired")},
+            **{k: mastercard[k] for k in ("brand", "last4", "exp_month", "exp_year", "expired", "label")},
         },
     }
     assert ok(reply) == expected
@@ -299,7 +300,7 @@ def test_the_autopay_card_cannot_be_removed_until_autopay_is_off(world: dict[str
 
     refused = call("DELETE", f"/payment-methods/{card['id']}", ZOE)
     assert_error(refused, 409, "autopay_method_in_use")
-    assert refused.body["message"] == AUTOPAY_METHOD_IN_USE
+    assert refused.body["message"] == str(AUTOPAY_METHOD_IN_USE)
     assert [m["id"] for m in methods(ZOE)] == [card["id"], spare["id"]]
     assert dashboard(ZOE)["autopay"] == on
     # Another card goes while Auto Pay stays on.
@@ -494,7 +495,7 @@ def test_a_saved_card_payment_is_approved_posted_shown_and_confirmed(world: dict
         "150.00",
         card["id"],
     )
-    assert payment["card"] == {k: card[k] for k in ("brand", "last4", "exp_month", "exp_year")}
+    assert payment["card"] == {k: card[k] for k in ("brand", "last4", "exp_month", "exp_year", "label")}
     assert (payment["invoice_id"], payment["message"]) == (None, None)
     assert payment["settled_at"] is not None
     assert payment_status(ZOE, payment["id"]) == payment
@@ -725,7 +726,7 @@ def test_a_pending_payment_holds_until_the_processors_signed_callback_approves_i
     ):
         blocked = pay(ANN, body)
         assert_error(blocked, 409, "payment_pending")
-        assert blocked.body["message"] == PAYMENT_PENDING
+        assert blocked.body["message"] == str(PAYMENT_PENDING)
     assert len(charges(world)) == 1
     assert snapshot(ZOE) == before
 
@@ -919,7 +920,7 @@ def test_an_expired_autopay_card_is_not_charged_and_the_users_are_told_once(mapl
     [notice] = mails_since(maple, mails)
     assert notice["to"] == [MAPLE_TOP.username]
     assert "INV-M1" in notice["subject"]
-    assert AUTOPAY_CARD_EXPIRED in notice["text"] and "Visa ending in 1881" in notice["text"]
+    assert str(AUTOPAY_CARD_EXPIRED) in notice["text"] and "Visa ending in 1881" in notice["text"]
 
 
 def test_autopay_charges_what_is_still_owed_on_a_partly_paid_invoice(maple: dict[str, str]) -> None:
@@ -958,3 +959,100 @@ def test_autopay_charges_no_more_than_the_current_balance_tile_shows(maple: dict
     assert (report["approved"], report["declined"], report["pending"]) == (0, 0, 0)
     assert [c["amount_cents"] for c in charges(maple)] == [tile]
     assert balance_cents(MAPLE_TOP) == 0
+
+
+# -- in each user's language ---------------------------------------------------------------------------------
+
+LEA = Caller(ERABLE, "lea@erable.example")  # reads the portal in French; Zoe and Ann read it in English
+LUC = Caller(OTHER, "luc@other.example")  # in French, on the account billed in Québec
+FRENCH_DECLINED = "La carte a été refusée."
+FRENCH_ZERO = "Les paiements ne peuvent pas être de zéro dollar."
+
+
+def plain(text: str) -> str:
+    """French text with its no-break spaces (before "$", "%" and ":", between digit groups) as spaces."""
+    return text.replace("\u00a0", " ")
+
+
+@pytest.fixture
+def french(world: dict[str, str]) -> dict[str, str]:
+    records = DynamoUserRecords(world["PortalTable"])
+    for caller, first_name in ((LEA, "Léa"), (LUC, "Luc")):
+        records.claim(
+            PortalUser(
+                caller.account_id,
+                caller.username,
+                first_name,
+                "Bouchard",
+                "America/Montreal",
+                False,
+                "2025-04-01T09:00:00.000+00:00",
+                language="fr",
+            )
+        )
+    return world
+
+
+@pytest.mark.parametrize("amount", ["0", "0.00"])
+def test_a_zero_dollar_payment_is_refused_in_each_users_language(french: dict[str, str], amount: str) -> None:
+    body = {"amount": amount, "new_payment_method": {"token": "tok_visa"}}
+    in_french, in_english = pay(LEA, body), pay(ZOE, body)
+    assert_error(in_french, 422, "validation_failed")
+    assert_error(in_english, 422, "validation_failed")
+    assert (in_french.body["message"], in_english.body["message"]) == (FRENCH_ZERO, ZERO_SENTENCE)
+    assert charges(french) == []
+
+
+def test_a_declined_card_is_told_in_each_users_language(french: dict[str, str]) -> None:
+    body = {"amount": "30.00", "new_payment_method": {"token": "tok_declined"}}
+    assert pay(LEA, body).body == {"message": FRENCH_DECLINED, "code": "card_declined"}
+    assert pay(ZOE, body).body == {"message": DECLINED_SENTENCE, "code": "card_declined"}
+    refused = call("POST", "/payment-methods", LEA, body={"token": "tok_declined"})
+    assert refused.body == {"message": FRENCH_DECLINED, "code": "card_declined"}
+
+
+def test_a_payment_a_french_user_makes_reads_in_french(french: dict[str, str]) -> None:
+    card = add_card(LEA)
+    assert card["label"] == "Visa se terminant par 4242"
+    assert [m["label"] for m in methods(ZOE)] == ["Visa ending in 4242"]
+
+    payment = paid(LEA, {"amount": "25.00", "payment_method_id": card["id"]})
+
+    assert payment["card"]["label"] == "Visa se terminant par 4242"
+    newest = history(LEA)[0]
+    assert (newest["id"], newest["type_label"], newest["description"]) == (
+        payment["id"],
+        "Paiement",
+        "Carte de crédit",
+    )
+    assert history(ZOE)[0]["description"] == "Credit Card"
+    assert dashboard(LEA)["last_payment"]["method"] == "Visa se terminant par 4242"
+    assert dashboard(ZOE)["last_payment"]["method"] == "Visa ending in 4242"
+    shown = details(LEA, payment["id"])
+    assert (shown["method_label"], shown["card_label"], shown["status_label"]) == (
+        "Carte de crédit",
+        "Visa se terminant par 4242",
+        "Approuvé",
+    )
+    autopay = ok(set_autopay(LEA, {"enabled": True, "payment_method_id": card["id"]}))
+    assert autopay["payment_method"]["label"] == "Visa se terminant par 4242"
+    in_use = call("DELETE", f"/payment-methods/{card['id']}", LEA)
+    assert_error(in_use, 409, "autopay_method_in_use")
+    assert in_use.body["message"].startswith("Ce mode de paiement sert au paiement automatique.")
+
+
+def test_a_failed_payment_says_why_in_the_readers_language(french: dict[str, str]) -> None:
+    pending = start_pending(LEA, "20.00")
+    callback, signature = processor_settles(french, pending["id"], ChargeStatus.DECLINED)
+    ok(deliver(callback, signature))
+    assert payment_status(LEA, pending["id"])["message"] == FRENCH_DECLINED
+    assert payment_status(ZOE, pending["id"])["message"] == DECLINED_SENTENCE
+
+
+def test_a_quebec_invoice_reads_tps_and_tvq_in_french(french: dict[str, str]) -> None:
+    invoice = details(LUC, "INV-O1")
+    assert [plain(tax["name"]) for tax in invoice["taxes"]] == ["TPS 5 %", "TVQ 9,975 %"]
+    assert (invoice["type_label"], invoice["status_label"]) == ("Facture", "Ouverte")
+    assert [tax["name"] for tax in details(SAM, "INV-O1")["taxes"]] == ["GST 5%", "QST 9.975%"]
+    [row] = history(LUC)
+    assert (row["type_label"], row["description"]) == ("Facture", "Facture")

@@ -139,6 +139,7 @@ def test_a_new_user_gets_a_welcome_email_and_signs_in_with_it(team: dict[str, st
         "last_name": "Lee",
         "time_zone": "America/Halifax",
         "notifications_enabled": True,
+        "language": "en",  # the account's default: it is billed in Ontario
         "created_at": reply.body["created_at"],
         "top_user": False,
     }
@@ -446,7 +447,7 @@ def test_simultaneous_creates_of_one_username_have_exactly_one_winner(
             "/users",
             "/users",
             headers={"Content-Type": "application/json"},
-            body=json.dumps(new_user(username, first_name=f"Rival {number}")),
+            body=json.dumps({**new_user(username, first_name=f"Rival {number}"), "language": "en"}),
             claims=callers[number].claims,
         )
         context = functions.LambdaContext("UsersFunction", f"race-{number}")
@@ -512,7 +513,8 @@ def test_when_the_welcome_email_cannot_be_sent_the_user_is_removed_and_the_answe
     assert_error(reply, 503, "email_refused")
     assert reply.body["message"] == (
         "The invitation email could not be sent to this address, so the user was not added: the portal "
-        "cannot send email to it yet. Contact the billing team."
+        "cannot send email to it yet. Contact the billing team at billing@net2phone.ca or 1-877-498-3772 "
+        "(option 4)."
     )
     assert listed() == [BOSS.username]
     assert pool_users(team["UserPool"], username) == []
@@ -696,7 +698,7 @@ def test_of_two_users_deleting_each_other_at_the_same_moment_one_wins_and_the_ac
     assert sorted(status for status, _ in answers) == [204, 409], answers
     [(winner, _)] = [pairs[n] for n, (status, _) in enumerate(answers) if status == 204]
     [refusal] = [body for status, body in answers if status == 409]
-    assert refusal == {"message": DELETED_MEANWHILE, "code": "deleted_meanwhile"}
+    assert refusal == {"message": str(DELETED_MEANWHILE), "code": "deleted_meanwhile"}
     loser = second if winner == first else first
     assert listed() == [BOSS.username, winner]
     assert pool_users(team["UserPool"], winner) != []

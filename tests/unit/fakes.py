@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from billing_portal.exports.service import ExportRecord
+from billing_portal.i18n import Language
 from billing_portal.invoices.links import safe_filename
 from billing_portal.ledger.documents import PostingWrite
 from billing_portal.ledger.model import EntryType, HistoryRow
@@ -47,6 +48,7 @@ from billing_portal.payments.processor import (
     InvalidCardToken,
     SavedCard,
 )
+from billing_portal.payments.sandbox import NOT_ISSUED
 from billing_portal.shared.errors import ConcurrentUpdate, NotFound
 from billing_portal.users.emails import Email
 from billing_portal.users.model import (
@@ -224,7 +226,8 @@ class FakeLedgerStore:
 
     def sessions_of(self, account_id: str, username: str) -> UserSessions | None:
         """As the edge's `SessionRecords`: a user of the account has their sessions."""
-        return UserSessions() if (account_id, username) in self.users else None
+        user = self.users.get((account_id, username))
+        return UserSessions(language=user.language) if user is not None else None
 
     # -- for assertions -------------------------------------------------------------------------------
 
@@ -312,10 +315,12 @@ class FakeUserRecords:
     once and for all (a deleted one stays taken), the claim and the user are written together, a release
     only undoes an active claim of the same account, a restore only a deleted one of the same account; a
     delete is decided only while the deleting user is still one of the account's. Also the edge's
-    `SessionRecords`."""
+    `SessionRecords`. The accounts' default languages are those of `accounts` (the same table, in DynamoDB):
+    English without."""
 
-    def __init__(self, stream: FakeStream | None = None) -> None:
+    def __init__(self, stream: FakeStream | None = None, accounts: FakeLedgerStore | None = None) -> None:
         self.stream = stream
+        self.accounts = accounts
         self.users: dict[tuple[str, str], PortalUser] = {}
         self.claims: dict[str, UsernameClaim] = {}
         self.invited: dict[tuple[str, str], str] = {}  # (account, username) -> when the invitation went out
@@ -391,7 +396,7 @@ class FakeUserRecords:
         key = (account_id, username)
         if key not in self.users or key in self.withdrawn:
             return None
-        return UserSessions(self.sessions_valid_from.get(key, 0))
+        return UserSessions(self.sessions_valid_from.get(key, 0), language=self.users[key].language)
 
     def tombstone(self, user: PortalUser, deleted_at: str) -> None:
         claim = self.claims.get(user.username)
@@ -423,6 +428,10 @@ class FakeUserRecords:
 
     def claim_of(self, username: str) -> UsernameClaim | None:
         return self.claims.get(username)
+
+    def default_language(self, account_id: str) -> Language:
+        account = self.accounts.get_account(account_id) if self.accounts is not None else None
+        return account.language if account is not None else "en"
 
 
 @dataclass
@@ -667,7 +676,7 @@ class FakeCardProcessor:
 
     def card_of_token(self, token: str) -> Card:
         if token not in self.tokens:
-            raise InvalidCardToken("The card token is not one the card processor issued.")
+            raise InvalidCardToken(NOT_ISSUED)
         return self.tokens[token][0]
 
     def charge_of_key(self, idempotency_key: str) -> Charge | None:
@@ -675,7 +684,7 @@ class FakeCardProcessor:
 
     def save_card(self, token: str, billing: BillingDetails) -> SavedCard:
         if token not in self.tokens:
-            raise InvalidCardToken("The card token is not one the card processor issued.")
+            raise InvalidCardToken(NOT_ISSUED)
         card, behaviour = self.tokens[token]
         if behaviour is ChargeStatus.DECLINED:
             raise CardDeclined(DECLINED)
@@ -702,7 +711,7 @@ class FakeCardProcessor:
         if idempotency_key not in self.charged:
             known = self.tokens.get(source) or self.cards.get(source)
             if known is None:
-                raise InvalidCardToken("The card token is not one the card processor issued.")
+                raise InvalidCardToken(NOT_ISSUED)
             card, behaviour = known
             if self.script:
                 behaviour = self.script.pop(0)

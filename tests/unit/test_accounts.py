@@ -14,6 +14,7 @@ import pytest
 from builders import noon
 from pydantic import ValidationError
 
+from billing_portal.i18n.words import words_in
 from billing_portal.ledger import views, views_details, views_history
 from billing_portal.ledger.model import EntryType, HistoryRow
 from billing_portal.ledger.ports import LedgerStore, PortalUser
@@ -31,6 +32,7 @@ TODAY = date(2026, 11, 15)
 EARLIEST = date(2024, 11, 15)  # 24 months before TODAY: the oldest day the history shows
 ACCOUNT = "acct-hist"
 OTHER = "acct-other"
+ENGLISH = words_in("en")
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def query(**params: str) -> HistoryQuery:
 def walk(reader: AccountReader, account_id: str, **params: str) -> list[list[views_history.HistoryItem]]:
     pages, cursor = [], None
     while True:
-        page = reader.history(account_id, query(**params, **({"cursor": cursor} if cursor else {})))
+        page = reader.history(account_id, query(**params, **({"cursor": cursor} if cursor else {})), ENGLISH)
         pages.append(page.items)
         if page.next_cursor is None:
             return pages
@@ -121,20 +123,20 @@ def test_the_window_starts_24_months_back() -> None:
 
 def test_from_earlier_than_24_months_is_refused_with_whom_to_contact(reader: AccountReader) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        reader.history(ACCOUNT, query(from_=(EARLIEST - timedelta(days=1)).isoformat()))
+        reader.history(ACCOUNT, query(from_=(EARLIEST - timedelta(days=1)).isoformat()), ENGLISH)
     assert refused.value.status == 422
-    assert "24 months" in refused.value.message
-    assert "billing team" in refused.value.message
-    assert "billing@net2phone.ca" in refused.value.message
+    assert "24 months" in str(refused.value.message)
+    assert "billing team" in str(refused.value.message)
+    assert "billing@net2phone.ca" in str(refused.value.message)
 
 
 def test_to_earlier_than_24_months_is_refused_too(reader: AccountReader) -> None:
     with pytest.raises(ValidationFailed, match="billing team"):
-        reader.history(ACCOUNT, query(to=date(2024, 6, 1).isoformat()))
+        reader.history(ACCOUNT, query(to=date(2024, 6, 1).isoformat()), ENGLISH)
 
 
 def test_from_the_first_day_of_the_window_is_fine(reader: AccountReader) -> None:
-    page = reader.history(ACCOUNT, query(from_=EARLIEST.isoformat(), page_size="100"))
+    page = reader.history(ACCOUNT, query(from_=EARLIEST.isoformat(), page_size="100"), ENGLISH)
     assert page.items
     assert min(item.date for item in page.items) >= EARLIEST
 
@@ -192,9 +194,9 @@ def encoded(raw: bytes) -> str:
 )
 def test_forged_cursors_are_refused(reader: AccountReader, cursor: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        reader.history(ACCOUNT, query(cursor=cursor))
+        reader.history(ACCOUNT, query(cursor=cursor), ENGLISH)
     assert refused.value.status == 422
-    assert "cursor" in refused.value.message
+    assert "cursor" in str(refused.value.message)
 
 
 # -- paging --------------------------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def test_paging_walks_every_row_once_newest_first(
 def test_the_default_page_is_ten_rows(
     reader: AccountReader, history: tuple[FakeLedgerStore, list[Posted]]
 ) -> None:
-    page = reader.history(ACCOUNT, query())
+    page = reader.history(ACCOUNT, query(), ENGLISH)
     assert [item.id for item in page.items] == [p.id for p in reversed(history[1])][:10]
     assert page.next_cursor is not None
 
@@ -261,7 +263,7 @@ def test_a_page_exactly_full_is_the_last_page() -> None:
     send(store, documents.account("acct-ten"))
     for day in range(1, 11):
         send(store, documents.payment("acct-ten", f"PAY-{day}", date(2026, 10, day), "1.00"))
-    page = AccountReader(store, users=store, clock=noon(TODAY)).history("acct-ten", query())
+    page = AccountReader(store, users=store, clock=noon(TODAY)).history("acct-ten", query(), ENGLISH)
     assert len(page.items) == 10
     assert page.next_cursor is None
 
@@ -269,13 +271,13 @@ def test_a_page_exactly_full_is_the_last_page() -> None:
 def test_no_rows_is_an_empty_page() -> None:
     store = FakeLedgerStore()
     send(store, documents.account("acct-new"))
-    page = AccountReader(store, users=store, clock=noon(TODAY)).history("acct-new", query())
+    page = AccountReader(store, users=store, clock=noon(TODAY)).history("acct-new", query(), ENGLISH)
     assert page.items == []
     assert page.next_cursor is None
 
 
 def test_rows_carry_amounts_and_running_balances(reader: AccountReader) -> None:
-    page = reader.history(ACCOUNT, query(from_="2026-11-01", page_size="100"))
+    page = reader.history(ACCOUNT, query(from_="2026-11-01", page_size="100"), ENGLISH)
     by_id = {item.id: item for item in page.items}
     # October ended 7.00 in credit, less a 5.00 refund: 2.00. November's 113.00 makes 111.00 owed.
     assert (by_id["INV-202611"].debit, by_id["INV-202611"].credit, by_id["INV-202611"].balance) == (
@@ -290,12 +292,12 @@ def test_rows_carry_amounts_and_running_balances(reader: AccountReader) -> None:
         ("38.00", None, "-7.00"),
     ]
     assert by_id["PAY-202611-5"].description == "Credit Card"
-    older = reader.history(ACCOUNT, query(from_="2025-06-01", to="2025-06-30")).items
+    older = reader.history(ACCOUNT, query(from_="2025-06-01", to="2025-06-30"), ENGLISH).items
     assert {item.description for item in older if item.type == "payment"} == {"Historical Credit Card"}
 
 
 def test_a_pending_credit_shows_in_the_history_with_the_next_invoice(reader: AccountReader) -> None:
-    page = reader.history(ACCOUNT, query(from_="2026-02-01", to="2026-02-01"))
+    page = reader.history(ACCOUNT, query(from_="2026-02-01", to="2026-02-01"), ENGLISH)
     assert [(item.id, item.type) for item in page.items] == [
         ("CR-202601-P", "credit"),
         ("INV-202602", "invoice"),
@@ -320,32 +322,32 @@ def test_an_invoice_exactly_24_months_old_is_listed_with_its_pdf_and_a_day_older
     send(store, documents.invoice("acct-edge", "INV-EDGE", EARLIEST))
     reader = AccountReader(store, users=store, clock=noon(TODAY))
 
-    page = reader.history("acct-edge", query())
+    page = reader.history("acct-edge", query(), ENGLISH)
 
     assert [(item.id, item.invoice_pdf_available) for item in page.items] == [("INV-EDGE", True)]
     with pytest.raises(Gone):
-        reader.details("acct-edge", "INV-OLD")
-    assert reader.details("acct-edge", "INV-EDGE").root.invoice_pdf_available is True  # type: ignore[union-attr]
+        reader.details("acct-edge", "INV-OLD", ENGLISH)
+    assert reader.details("acct-edge", "INV-EDGE", ENGLISH).root.invoice_pdf_available is True  # type: ignore[union-attr]
 
 
 def test_invoice_pdf_is_not_available_past_24_months() -> None:
     row = HistoryRow(1, "INV-OLD", EntryType.INVOICE, EARLIEST - timedelta(days=1), "Invoice", None, 100, 100)
-    assert views_history.history_item(row, invoice_pdf_since=EARLIEST).invoice_pdf_available is False
+    assert views_history.history_item(row, EARLIEST, ENGLISH).invoice_pdf_available is False
     day_before = EARLIEST - timedelta(days=1)
-    assert views_history.history_item(row, invoice_pdf_since=day_before).invoice_pdf_available is True
+    assert views_history.history_item(row, day_before, ENGLISH).invoice_pdf_available is True
 
 
 def test_another_accounts_rows_never_show(reader: AccountReader) -> None:
     ids = {item.id for page in walk(reader, ACCOUNT, page_size="100") for item in page}
     assert "INV-OTHER1" not in ids
-    assert [item.id for item in reader.history(OTHER, query()).items] == ["INV-OTHER1"]
+    assert [item.id for item in reader.history(OTHER, query(), ENGLISH).items] == ["INV-OTHER1"]
 
 
 # -- details -------------------------------------------------------------------------------------------
 
 
 def test_invoice_details(reader: AccountReader) -> None:
-    details = reader.details(ACCOUNT, "INV-202611").root
+    details = reader.details(ACCOUNT, "INV-202611", ENGLISH).root
     assert isinstance(details, views_details.InvoiceDetails)
     assert (details.subtotal, details.total, details.status) == ("100.00", "113.00", "paid")
     assert [(t.name, t.amount) for t in details.taxes] == [("HST 13%", "13.00")]
@@ -361,16 +363,16 @@ def test_invoice_details(reader: AccountReader) -> None:
 
 
 def test_payment_credit_and_refund_details(reader: AccountReader) -> None:
-    paid = reader.details(ACCOUNT, "PAY-202611-20").root
+    paid = reader.details(ACCOUNT, "PAY-202611-20", ENGLISH).root
     assert isinstance(paid, views_details.PaymentDetails)
     assert (paid.amount, paid.method, paid.status) == ("38.00", "credit_card", "approved")
     assert [(i.invoice_id, i.amount) for i in paid.invoices_paid] == [("INV-202611", "31.00")]
 
-    pending = reader.details(ACCOUNT, "CR-202601-P").root
+    pending = reader.details(ACCOUNT, "CR-202601-P", ENGLISH).root
     assert isinstance(pending, views_details.CreditDetails)
     assert (pending.status, pending.applied_on_invoice, pending.amount) == ("applied", "INV-202602", "15.00")
 
-    refund = reader.details(ACCOUNT, "RF-202605").root
+    refund = reader.details(ACCOUNT, "RF-202605", ENGLISH).root
     assert isinstance(refund, views_details.RefundDetails)
     assert (refund.amount, refund.reason) == ("5.00", "Credit balance returned")
 
@@ -378,7 +380,7 @@ def test_payment_credit_and_refund_details(reader: AccountReader) -> None:
 @pytest.mark.parametrize("transaction_id", ["INV-NOPE", "PAY-999", "CR-1", "RF-1"])
 def test_an_unknown_transaction_is_not_found(reader: AccountReader, transaction_id: str) -> None:
     with pytest.raises(NotFound) as missing:
-        reader.details(ACCOUNT, transaction_id)
+        reader.details(ACCOUNT, transaction_id, ENGLISH)
     assert missing.value.status == 404
 
 
@@ -398,19 +400,19 @@ def test_an_unknown_transaction_is_not_found(reader: AccountReader, transaction_
 )
 def test_a_malformed_transaction_id_is_not_found(reader: AccountReader, transaction_id: str) -> None:
     with pytest.raises(NotFound):
-        reader.details(ACCOUNT, transaction_id)
+        reader.details(ACCOUNT, transaction_id, ENGLISH)
 
 
 def test_another_accounts_transaction_is_not_found(reader: AccountReader) -> None:
     with pytest.raises(NotFound):
-        reader.details(ACCOUNT, "INV-OTHER1")
+        reader.details(ACCOUNT, "INV-OTHER1", ENGLISH)
 
 
 def test_a_transaction_older_than_24_months_is_gone(reader: AccountReader) -> None:
     with pytest.raises(Gone) as gone:
-        reader.details(ACCOUNT, "INV-202410")
+        reader.details(ACCOUNT, "INV-202410", ENGLISH)
     assert gone.value.status == 410
-    assert "billing team" in gone.value.message
+    assert "billing team" in str(gone.value.message)
 
 
 # -- dashboard, profile, me ----------------------------------------------------------------------------
@@ -421,7 +423,7 @@ def dashboard_after(*sent: dict[str, Any]) -> views.Dashboard:
     send(store, documents.account("acct-dash"))
     for document in sent:
         send(store, document)
-    return AccountReader(store, users=store, clock=noon(TODAY)).dashboard("acct-dash")
+    return AccountReader(store, users=store, clock=noon(TODAY)).dashboard("acct-dash", ENGLISH)
 
 
 def test_the_dashboard_shows_what_is_owed_and_when() -> None:
@@ -471,7 +473,8 @@ def test_a_credit_balance_is_negative_with_nothing_due() -> None:
 
 def test_the_dashboard_of_an_unknown_account_is_not_found() -> None:
     with pytest.raises(NotFound):
-        AccountReader(FakeLedgerStore(), users=FakeLedgerStore(), clock=noon(TODAY)).dashboard("acct-none")
+        reader = AccountReader(FakeLedgerStore(), users=FakeLedgerStore(), clock=noon(TODAY))
+        reader.dashboard("acct-none", ENGLISH)
 
 
 def test_a_profile_change_shows_on_the_dashboard() -> None:
@@ -490,15 +493,15 @@ def test_a_profile_change_shows_on_the_dashboard() -> None:
         }
     )
 
-    board = reader.update_profile("acct-prof", change)
+    board = reader.update_profile("acct-prof", change, ENGLISH)
 
     assert board.billing_address.province == "QC"
     assert board.billing_address.postal_code == "H2X 1Y4"
     assert board.billing_contacts == ["ap@erable.example"]
     assert board.time_zone == "America/Toronto"  # untouched
-    assert reader.dashboard("acct-prof") == board
+    assert reader.dashboard("acct-prof", ENGLISH) == board
     with pytest.raises(NotFound):
-        reader.update_profile("acct-none", change)
+        reader.update_profile("acct-none", change, ENGLISH)
 
 
 def test_me_is_the_signed_in_user() -> None:
@@ -521,6 +524,6 @@ def test_me_is_the_signed_in_user() -> None:
 
 
 def test_money_in_the_history_is_two_decimal_text(reader: AccountReader) -> None:
-    for item in reader.history(ACCOUNT, query(page_size="100")).items:
+    for item in reader.history(ACCOUNT, query(page_size="100"), ENGLISH).items:
         for amount in (item.credit, item.debit, item.balance):
             assert amount is None or amount == format_cents(int(amount.replace(".", "")))

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from billing_portal.payments.cards import Card, card_data_in, contains_card_number, luhn_valid
+from billing_portal.i18n.words import words_in
+from billing_portal.payments.cards import (
+    Card,
+    card_data_in,
+    contains_card_number,
+    luhn_valid,
+    read_card_label,
+)
 
 VISA = "4242424242424242"
 
@@ -170,13 +177,21 @@ def test_a_december_card_expires_with_the_new_year() -> None:
 
 
 @pytest.mark.parametrize(
-    ("brand", "last4", "label"),
+    ("brand", "last4", "label", "french"),
     [
-        ("visa", "4242", "Visa ending in 4242"),
-        ("mastercard", "4444", "Mastercard ending in 4444"),
-        ("amex", "0005", "American Express ending in 0005"),
-        ("discover", "1117", "Discover ending in 1117"),
+        ("visa", "4242", "Visa ending in 4242", "Visa se terminant par 4242"),
+        ("mastercard", "4444", "Mastercard ending in 4444", "Mastercard se terminant par 4444"),
+        ("amex", "0005", "American Express ending in 0005", "American Express se terminant par 0005"),
+        ("discover", "1117", "Discover ending in 1117", "Discover se terminant par 1117"),
     ],
 )
-def test_a_card_is_named_by_its_brand_and_last_four_digits(brand: str, last4: str, label: str) -> None:
-    assert Card(brand, last4, 12, 2030).label == label
+def test_a_card_is_named_by_its_brand_and_last_four_digits(
+    brand: str, last4: str, label: str, french: str
+) -> None:
+    card = Card(brand, last4, 12, 2030)
+    assert (words_in("en")(card.label), words_in("fr")(card.label)) == (label, french)
+    # A record keeps the label in English, and it reads back in either language.
+    assert card.stored_label == label
+    stored = read_card_label(card.stored_label)
+    assert stored is not None and words_in("fr")(stored) == french
+    assert read_card_label("Bank Upload") is None

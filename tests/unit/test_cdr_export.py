@@ -1,5 +1,6 @@
-"""The billed CDR export read back in every format: rows, columns, local times across a DST change,
-totals to the cent, Excel's extra worksheets, PDF pages; and the target is only ever written to."""
+"""The billed CDR export read back in every format and in both languages: rows, columns, local times across a
+DST change, totals to the cent, Excel's extra worksheets and number formats, PDF pages; and the target is
+only ever written to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import csv
 import gzip
 import io
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
@@ -139,9 +141,16 @@ class ReadOnce(io.RawIOBase):
         raise AssertionError("the export must not seek its source")
 
 
-def export(fmt: ExportFormat, calls: list[BilledCall], **options: int) -> tuple[bytes, object]:
+# The same export for a French reader; the billing engine names one usage line in French too.
+FRENCH = replace(HEADER, language="fr", usage_names={CATEGORIES[0]: "Interurbains Canada"})
+NBSP = "\u00a0"
+
+
+def export(
+    fmt: ExportFormat, calls: list[BilledCall], header: ExportHeader = HEADER, **options: int
+) -> tuple[bytes, object]:
     target = WriteOnly()
-    summary = export_billed_file(ReadOnce(billed_file(calls)), fmt, target, HEADER, **options)
+    summary = export_billed_file(ReadOnce(billed_file(calls)), fmt, target, header, **options)
     return bytes(target.data), summary
 
 
@@ -308,11 +317,11 @@ def test_pdf_has_pages_with_headings_and_the_totals() -> None:
         assert f"Page {number}" in text
     everything = "\n".join(texts)
     assert everything.count("+1416555") == len(calls) - 1  # each call's called number once (+ the DST pair)
-    assert "Number of calls" in texts[-1]
-    assert dollars(sum(c.charge_cents for c in calls)) in texts[-1]
+    assert "+14165550199 Outbound Montréal, QC +15145550100 0.0250 $1.56" in texts[0]
+    assert f"Number of calls {len(calls)}" in texts[-1]
+    assert f"Total charge ${dollars(sum(c.charge_cents for c in calls))}" in texts[-1]
     for category, cents in expected_by_category(calls).items():
-        assert f"Total {category}" in texts[-1]
-        assert dollars(cents) in texts[-1]
+        assert f"Total {category} ${dollars(cents)}" in texts[-1]
     assert summary.row_count == len(calls)  # type: ignore[attr-defined]
 
 
@@ -332,3 +341,152 @@ def test_a_file_with_other_columns_is_refused() -> None:
     for fmt in ExportFormat:
         with pytest.raises(ValueError, match="unexpected CDR columns"):
             export_billed_file(io.BytesIO(wrong.getvalue()), fmt, WriteOnly(), HEADER)
+
+
+# -- in French ---------------------------------------------------------------------------------------------
+
+
+def french_amount(cents: int) -> str:
+    """What a French reader sees: "1 234,56 $", its spaces no-break."""
+    whole, fraction = divmod(cents, 100)
+    return f"{whole:,}".replace(",", NBSP) + f",{fraction:02d}{NBSP}$"
+
+
+def test_a_french_csv_has_french_headings_and_labels_and_machine_readable_numbers() -> None:
+    calls = make_calls()
+    data, _ = export(ExportFormat.CSV, calls, FRENCH)
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == [
+        f"Début de l'appel ({TORONTO})",
+        "Durée",
+        "Numéro appelant",
+        "Numéro appelé",
+        "Sens",
+        "Destination",
+        "Ligne",
+        "Tarif à la minute",
+        "Frais",
+    ]
+    # The numbers stay as a program reads them: dot decimals, no grouping, no currency sign.
+    assert rows[1] == [
+        "2026-03-08 01:59:59",
+        "1:02:05",
+        "+15145550100",
+        "+14165550199",
+        "Sortant",
+        "Montréal, QC",
+        "+15145550100",
+        "0.0250",
+        "1.56",
+    ]
+    assert rows[2][4] == "Entrant"
+    totals = {row[0]: row[1] for row in rows[2 + len(calls) :]}
+    by_category = expected_by_category(calls)
+    assert totals == {
+        "Nombre d'appels": str(len(calls)),
+        "Total des frais": dollars(sum(by_category.values())),
+        "Total Interurbains Canada": dollars(by_category[CATEGORIES[0]]),
+        f"Total {CATEGORIES[1]}": dollars(by_category[CATEGORIES[1]]),
+        f"Total {CATEGORIES[2]}": dollars(by_category[CATEGORIES[2]]),
+    }
+
+
+def cell_formats(data: bytes, sheet: int) -> dict[str, str]:
+    """Each cell of a worksheet (by reference, "I2") and the number format of its style."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        styles = _parse(archive.read("xl/styles.xml"))
+        codes = {
+            int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
+            for fmt in styles.iterfind("m:numFmts/m:numFmt", NS)
+        }
+        xfs = [int(xf.get("numFmtId", "0")) for xf in styles.iterfind("m:cellXfs/m:xf", NS)]
+        root = _parse(archive.read(f"xl/worksheets/sheet{sheet}.xml"))
+        return {
+            cell.get("r", ""): codes.get(xfs[int(cell.get("s", "0"))], "General")
+            for cell in root.iter(f"{{{NS['m']}}}c")
+        }
+
+
+def test_a_french_workbook_has_french_words_and_numeric_cells_with_the_dollar_sign_after() -> None:
+    calls = make_calls()
+    data, _ = export(ExportFormat.XLSX, calls, FRENCH)
+
+    sheets = xlsx_sheets(data)
+    assert list(sheets) == ["Appels", "Totaux"]
+    rows = sheets["Appels"]
+    assert rows[0] == [
+        f"Début de l'appel ({TORONTO})",
+        "Durée",
+        "Numéro appelant",
+        "Numéro appelé",
+        "Sens",
+        "Destination",
+        "Ligne",
+        "Tarif à la minute",
+        "Frais",
+    ]
+    assert rows[1][4] == "Sortant" and rows[2][4] == "Entrant"
+    # Numbers, not text: Excel writes them with the reader's own separators.
+    assert (float(rows[1][7]), float(rows[1][8])) == (0.025, 1.56)
+    formats = cell_formats(data, 1)
+    assert (formats["A2"], formats["B2"]) == ("yyyy-mm-dd hh:mm:ss", "[h]:mm:ss")
+    assert (formats["H2"], formats["I2"]) == ('0.0000 "$"', '#,##0.00 "$"')
+
+    totals = {row[0]: row[1] for row in sheets["Totaux"] if len(row) == 2}
+    assert totals["Compte"] == "Café Dépanneur (100234)"
+    assert totals["Facture"] == "INV-2026-03"
+    assert totals["Période de facturation"] == "Du 1er mars 2026 au 31 mars 2026"
+    assert totals["Nombre d'appels"] == str(len(calls))
+    by_category = expected_by_category(calls)
+    assert round(float(totals["Total des frais"]) * 100) == sum(by_category.values())
+    assert round(float(totals["Total Interurbains Canada"]) * 100) == by_category[CATEGORIES[0]]
+    totals_formats = cell_formats(data, 2)
+    assert {totals_formats[f"B{row}"] for row in range(7, 11)} == {'#,##0.00 "$"'}
+
+
+def test_an_english_workbook_puts_the_dollar_sign_first() -> None:
+    data, _ = export(ExportFormat.XLSX, make_calls(3))
+    formats = cell_formats(data, 1)
+    assert (formats["H2"], formats["I2"]) == ('"$"0.0000', '"$"#,##0.00')
+    assert xlsx_sheets(data)["Totals"][2] == ["Billing period", "March 1, 2026 to March 31, 2026"]
+
+
+def test_a_french_pdf_is_in_french_with_french_amounts() -> None:
+    calls = make_calls()
+    data, _ = export(ExportFormat.PDF, calls, FRENCH)
+
+    reader = PdfReader(io.BytesIO(data))
+    texts = [page.extract_text() for page in reader.pages]
+    assert reader.metadata is not None and reader.metadata.title == "Appels facturés INV-2026-03"
+    first = texts[0]
+    for expected in (
+        "Appels facturés — facture INV-2026-03",
+        "Café Dépanneur — compte 100234",
+        "Période de facturation du 1er mars 2026 au 31 mars 2026",
+        f"Heures de début des appels selon le fuseau {TORONTO}",
+        # The times 24-hour, the rate and the charge written the French way.
+        f"2026-03-08 01:59:59 1:02:05 +15145550100 +14165550199 Sortant Montréal, QC +15145550100 0,0250 "
+        f"1,56{NBSP}$",
+        f"Paris (France) ext 204 0,0300 0,03{NBSP}$",
+    ):
+        assert expected in first, expected
+    for number, text in enumerate(texts, start=1):
+        assert "Début de l'appel Durée Numéro appelant Numéro appelé Sens Destination Ligne" in text
+        assert "Tarif à la minute Frais" in text and f"({TORONTO})" in text
+        assert f"Page {number}" in text
+    by_category = expected_by_category(calls)
+    assert f"Nombre d'appels {len(calls)}" in texts[-1]
+    assert f"Total des frais {french_amount(sum(by_category.values()))}" in texts[-1]
+    assert f"Total Interurbains Canada {french_amount(by_category[CATEGORIES[0]])}" in texts[-1]
+    assert f"Total {CATEGORIES[2]} {french_amount(by_category[CATEGORIES[2]])}" in texts[-1]
+    everything = "\n".join(texts)
+    for english in ("Call start", "Outbound", "Inbound", "Number of calls", "Total charge", "invoice"):
+        assert english not in everything, english
+
+
+def test_a_large_french_total_keeps_its_digit_groups_together() -> None:
+    calls = [replace(call, charge_cents=123_456) for call in make_calls(3)]
+    data, _ = export(ExportFormat.PDF, calls, FRENCH)
+    last = PdfReader(io.BytesIO(data)).pages[-1].extract_text()
+    assert f"Total des frais 3{NBSP}703,68{NBSP}$" in last

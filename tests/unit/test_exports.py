@@ -1,6 +1,6 @@
 """The CDR export service's rules, with the engine, the buckets and the queue faked: which invoices can be
-exported, made in the request or queued by size, the requesting user's time zone, links, how an export
-fails and says why, and expiry."""
+exported, made in the request or queued by size, the requesting user's time zone and language, links, how
+an export fails and says why, expiry, and an export never handed to a reader of the other language."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from billing_portal.exports.service import (
     NoCallsToExport,
 )
 from billing_portal.exports.writers import ExportHeader, ExportSummary
+from billing_portal.i18n.words import Words, words_in
 from billing_portal.invoices.links import LINK_LIFETIME
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.ledger.retention import months_before
@@ -40,6 +41,7 @@ from .fakes import (
     FakeUserRecords,
 )
 
+EN, FR = words_in("en"), words_in("fr")
 ACCOUNT, OTHER = "acct-exports", "acct-other"
 USER = "ana@erable.example"
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
@@ -101,9 +103,17 @@ class World:
         assert documents.send(self.ledger, document, FakeCdrFiles({key})) == "posted"
 
     def request(
-        self, invoice_id: str, fmt: str = "csv", account_id: str = ACCOUNT, username: str = USER
+        self,
+        invoice_id: str,
+        fmt: str = "csv",
+        account_id: str = ACCOUNT,
+        username: str = USER,
+        words: Words = EN,
     ) -> tuple[int, ExportView]:
-        return self.service.request(account_id, username, invoice_id, fmt)
+        return self.service.request(account_id, username, invoice_id, fmt, words)
+
+    def status(self, account_id: str, export_id: str, words: Words = EN) -> ExportView:
+        return self.service.status(account_id, export_id, words)
 
     def record(self, export_id: str, account_id: str = ACCOUNT) -> ExportRecord:
         found = self.records.get_export(account_id, export_id)
@@ -208,14 +218,14 @@ def test_a_large_export_is_queued_then_made_by_the_worker(
     assert (status, view.body()) == (202, {"id": view.id, "status": "pending"})
     assert world.queue.sent == [(ACCOUNT, view.id)]
     assert world.engine.calls == []
-    assert world.service.status(ACCOUNT, view.id).body() == {"id": view.id, "status": "pending"}
+    assert world.status(ACCOUNT, view.id).body() == {"id": view.id, "status": "pending"}
 
     world.clock.at = NOW + timedelta(minutes=3)
     made = world.service.run(ACCOUNT, view.id)
 
     assert made is not None and made.status is ExportStatus.READY
     assert made.expires_at == epoch(world.clock.at + timedelta(days=RETENTION_DAYS + 2))
-    ready = world.service.status(ACCOUNT, view.id)
+    ready = world.status(ACCOUNT, view.id)
     assert (ready.status, ready.row_count, ready.filename) == (
         ExportStatus.READY,
         CALLS,
@@ -246,7 +256,7 @@ def test_each_poll_of_a_ready_export_gets_a_fresh_link(world: World) -> None:
     world.invoice("INV-202610", date(2026, 10, 1))
     _, view = world.request("INV-202610")
     world.clock.at = NOW + timedelta(minutes=30)
-    later = world.service.status(ACCOUNT, view.id)
+    later = world.status(ACCOUNT, view.id)
     assert later.expires_at == "2026-11-22T15:35:00+00:00"
 
 
@@ -260,8 +270,9 @@ def test_six_months_back_is_the_limit(world: World) -> None:
     assert world.request("INV-OLDEST")[0] == 201
     with pytest.raises(Gone) as gone:
         world.request("INV-TOO-OLD")
-    assert "6 months" in gone.value.message
-    assert "billing@net2phone.ca" in gone.value.message and "1-877-498-3772" in gone.value.message
+    message = str(gone.value.message)
+    assert "6 months" in message
+    assert "billing@net2phone.ca" in message and "1-877-498-3772" in message
     assert world.engine.calls[1:] == [], "nothing is read for a refused invoice"
 
 
@@ -285,9 +296,9 @@ def test_another_accounts_export_is_not_found(world: World) -> None:
     _, theirs = world.request("INV-THEIRS", account_id=OTHER)
     for export_id in (theirs.id, "exp_" + "0" * 20, "exp_nope", theirs.id.upper()):
         with pytest.raises(NotFound) as missing:
-            world.service.status(ACCOUNT, export_id)
+            world.status(ACCOUNT, export_id)
         assert missing.value.message == exports.EXPORT_NOT_FOUND
-    assert world.service.status(OTHER, theirs.id).status is ExportStatus.READY
+    assert world.status(OTHER, theirs.id).status is ExportStatus.READY
 
 
 def test_an_invoice_without_billed_calls_has_nothing_to_export(world: World) -> None:
@@ -319,7 +330,7 @@ def test_a_file_that_cannot_be_read_or_written_fails_the_export_with_the_reason(
     assert (status, view.status, view.url) == (201, ExportStatus.FAILED, None)
     assert view.message is not None and reason in view.message
     assert "billing@net2phone.ca" in view.message
-    assert world.service.status(ACCOUNT, view.id) == view, "polling says the same"
+    assert world.status(ACCOUNT, view.id) == view, "polling says the same"
     assert world.queue.sent == [], "retrying would not help"
 
 
@@ -370,19 +381,19 @@ def test_an_unexpected_fault_in_the_worker_is_raised_for_a_retry_then_given_up(
     world.engine.failure = TimeoutError("S3 did not answer")
     with pytest.raises(TimeoutError):
         world.service.run(ACCOUNT, view.id)
-    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.PENDING
+    assert world.status(ACCOUNT, view.id).status is ExportStatus.PENDING
 
     world.service.give_up(ACCOUNT, view.id)
 
-    failed = world.service.status(ACCOUNT, view.id)
-    assert (failed.status, failed.message) == (ExportStatus.FAILED, exports.NOT_MADE)
+    failed = world.status(ACCOUNT, view.id)
+    assert (failed.status, failed.message) == (ExportStatus.FAILED, EN(exports.NOT_MADE))
 
 
 def test_giving_up_leaves_an_export_that_was_made_alone(world: World) -> None:
     world.invoice("INV-202610", date(2026, 10, 1))
     _, view = world.request("INV-202610")
     world.service.give_up(ACCOUNT, view.id)
-    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.READY
+    assert world.status(ACCOUNT, view.id).status is ExportStatus.READY
 
 
 def test_an_export_that_cannot_be_queued_is_not_left_pending(
@@ -394,7 +405,7 @@ def test_an_export_that_cannot_be_queued_is_not_left_pending(
     with pytest.raises(ConnectionError):
         world.request("INV-202610")
     [record] = world.records.stored.values()
-    assert (record.status, record.message) == (ExportStatus.FAILED, exports.NOT_MADE)
+    assert (record.status, record.message) == (ExportStatus.FAILED, EN(exports.NOT_MADE))
 
 
 def test_a_pending_export_whose_worker_never_finished_shows_as_failed(
@@ -404,10 +415,10 @@ def test_a_pending_export_whose_worker_never_finished_shows_as_failed(
     world.invoice("INV-202610", date(2026, 10, 1))
     _, view = world.request("INV-202610")
     world.clock.at = NOW + exports.PENDING_LIMIT
-    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.PENDING
+    assert world.status(ACCOUNT, view.id).status is ExportStatus.PENDING
     world.clock.at += timedelta(seconds=1)
-    stale = world.service.status(ACCOUNT, view.id)
-    assert (stale.status, stale.message) == (ExportStatus.FAILED, exports.NOT_MADE)
+    stale = world.status(ACCOUNT, view.id)
+    assert (stale.status, stale.message) == (ExportStatus.FAILED, EN(exports.NOT_MADE))
 
 
 # -- expiry ------------------------------------------------------------------------------------------------
@@ -417,7 +428,7 @@ def test_an_expired_file_says_so_and_a_new_request_makes_a_new_export(world: Wor
     world.invoice("INV-202610", date(2026, 10, 1))
     _, first = world.request("INV-202610")
     world.files.objects.clear()  # the lifecycle rule removed the file
-    expired = world.service.status(ACCOUNT, first.id)
+    expired = world.status(ACCOUNT, first.id)
     assert (expired.status, expired.url) == (ExportStatus.FAILED, None)
     assert expired.message is not None and f"{RETENTION_DAYS} days" in expired.message
     assert "Request the export again" in expired.message
@@ -431,7 +442,7 @@ def test_past_its_records_time_to_live_an_export_is_expired_whatever_the_bucket_
     _, view = world.request("INV-202610")
     # DynamoDB deletes expired items within days, not at once: the record can still be read.
     world.clock.at = datetime.fromtimestamp(world.record(view.id).expires_at, UTC)
-    assert world.service.status(ACCOUNT, view.id).status is ExportStatus.FAILED
+    assert world.status(ACCOUNT, view.id).status is ExportStatus.FAILED
 
 
 # -- the request and the answer ----------------------------------------------------------------------------
@@ -448,3 +459,120 @@ def test_the_answer_leaves_out_what_does_not_apply() -> None:
     assert ExportView(id="exp_1", status=ExportStatus.PENDING).body() == {"id": "exp_1", "status": "pending"}
     failed = ExportView(id="exp_1", status=ExportStatus.FAILED, message="Why.")
     assert failed.body() == {"id": "exp_1", "status": "failed", "message": "Why."}
+
+
+# -- in the requesting user's language ---------------------------------------------------------------------
+
+
+def test_an_export_is_made_in_the_requesting_users_language(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+
+    status, view = world.request("INV-202610", "xlsx", words=FR)
+
+    assert (status, view.status, view.filename) == (201, ExportStatus.READY, "Appels-INV-202610.xlsx")
+    [(_, _, _, header)] = world.engine.calls
+    assert (header.language, header.time_zone) == ("fr", "America/Vancouver")
+    assert world.record(view.id).language == "fr"
+    assert (
+        signed_for(view.url)["response-content-disposition"]
+        == 'attachment; filename="Appels-INV-202610.xlsx"'
+    )
+    assert world.status(ACCOUNT, view.id, FR).status is ExportStatus.READY
+
+
+def test_the_worker_makes_a_queued_export_in_the_language_it_was_asked_in(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(exports.INLINE_CALLS, "pdf", 0)
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610", "pdf", words=FR)
+    assert world.queue.sent == [(ACCOUNT, view.id)]
+
+    made = world.service.run(ACCOUNT, view.id)
+
+    assert made is not None and made.status is ExportStatus.READY
+    [(_, _, _, header)] = world.engine.calls
+    assert header.language == "fr"
+    assert world.status(ACCOUNT, view.id, FR).filename == "Appels-INV-202610.pdf"
+
+
+def test_an_export_is_never_handed_to_a_reader_of_the_other_language(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, french = world.request("INV-202610", "csv", words=FR)
+    _, english = world.request("INV-202610", "csv", words=EN)
+
+    for export_id, other in ((french.id, EN), (english.id, FR)):
+        refused = world.status(ACCOUNT, export_id, other)
+        assert (refused.status, refused.url, refused.filename) == (ExportStatus.FAILED, None, None)
+        assert refused.message == other(exports.OTHER_LANGUAGE)
+    assert world.status(ACCOUNT, french.id, EN).message == (
+        "This export was requested in another language. Request the export again for a file in yours."
+    )
+    assert world.status(ACCOUNT, english.id, FR).message == (
+        "Cette exportation a été demandée dans une autre langue. Demandez l'exportation de nouveau pour "
+        "obtenir un fichier dans la vôtre."
+    )
+    # Each reader's own export is theirs to download.
+    assert world.status(ACCOUNT, french.id, FR).url is not None
+    assert world.status(ACCOUNT, english.id, EN).url is not None
+
+
+def test_a_french_export_says_why_it_failed_in_french(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    world.engine.failure = BilledCallsMissing("billed/x.csv.gz")
+
+    _, view = world.request("INV-202610", words=FR)
+
+    assert view.status is ExportStatus.FAILED
+    assert view.message == (
+        "Les relevés des appels facturés de la facture INV-202610 sont introuvables. Communiquez avec "
+        "l'équipe de facturation au billing@net2phone.ca ou au 1-877-498-3772 (option 4)."
+    )
+    assert world.record(view.id).message == view.message
+    assert world.status(ACCOUNT, view.id, FR) == view
+
+
+def test_an_expired_french_export_says_so_in_french(world: World) -> None:
+    world.invoice("INV-202610", date(2026, 10, 1))
+    _, view = world.request("INV-202610", words=FR)
+    world.files.objects.clear()
+
+    expired = world.status(ACCOUNT, view.id, FR)
+
+    assert expired.message == (
+        "Le fichier de cette exportation a été supprimé 7 jours après sa production, comme celui de toute "
+        "exportation. Demandez l'exportation de nouveau pour obtenir un nouveau fichier."
+    )
+
+
+def test_the_refusals_read_in_french(world: World) -> None:
+    oldest = months_before(TODAY, 6)
+    world.invoice("INV-TOO-OLD", oldest - timedelta(days=1))
+    world.invoice("INV-SEATS-ONLY", date(2026, 10, 1), calls=False)
+
+    with pytest.raises(Gone) as gone:
+        world.request("INV-TOO-OLD", words=FR)
+    with pytest.raises(NotFound) as missing:
+        world.request("INV-NONE", words=FR)
+    with pytest.raises(NoCallsToExport) as no_calls:
+        world.request("INV-SEATS-ONLY", words=FR)
+
+    assert FR(gone.value.message) == (
+        "Les relevés d'appels peuvent être exportés pour les factures des 6 derniers mois, et la facture "
+        "INV-TOO-OLD est plus ancienne. Pour obtenir ses relevés d'appels, communiquez avec l'équipe de "
+        "facturation au billing@net2phone.ca ou au 1-877-498-3772 (option 4)."
+    )
+    assert FR(missing.value.message) == "Aucune facture ne porte cet identifiant dans votre compte."
+    assert FR(no_calls.value.message) == "Cette facture n'a aucun appel facturé à exporter."
+
+
+def test_the_totals_name_the_usage_lines_as_the_invoice_does_in_french() -> None:
+    invoice = {
+        "lines": [
+            {"description": "Seats", "description_fr": "Postes", "category": "service"},
+            {"description": "Long distance", "description_fr": "Interurbains", "category": "usage"},
+            {"description": "International", "category": "usage"},
+        ]
+    }
+    assert exports.usage_names(invoice, "fr") == {"Long distance": "Interurbains"}
+    assert exports.usage_names(invoice, "en") == {}

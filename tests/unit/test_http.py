@@ -11,8 +11,10 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from billing_portal.http.resolver import MAX_JSON_DEPTH, PortalResolver, edge_settings, handle
+from billing_portal.i18n import Text
 from billing_portal.ledger.ports import UserSessions
 from billing_portal.shared.errors import Conflict, NotFound
+from localrun import catalogues
 from localrun.events import api_event
 from localrun.functions import LambdaContext
 
@@ -86,9 +88,9 @@ def list_things(query: Listing) -> dict[str, Any]:
 def get_thing(id: str) -> Thing:
     app.caller()
     if id == "missing":
-        raise NotFound("Thing missing was not found.")
+        raise NotFound(Text("Thing missing was not found."))
     if id == "taken":
-        raise Conflict("That thing is taken.")
+        raise Conflict(Text("That thing is taken."))
     if id == "boom":
         raise RuntimeError(SECRET)
     return Thing(id=id, name="x", owner="y")
@@ -126,6 +128,7 @@ def call(
     claims: dict[str, Any] | None = CLAIMS,
     content_type: str = "application/json",
     resolver: PortalResolver = app,
+    accept_language: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     path_parameters = {"id": path.rsplit("/", 1)[1]} if resource == "/things/{id}" else None
     event = api_event(
@@ -136,7 +139,10 @@ def call(
         query=query,
         body=body,
         claims=claims,
-        headers={"Content-Type": content_type},
+        headers={
+            "Content-Type": content_type,
+            **({"Accept-Language": accept_language} if accept_language else {}),
+        },
     )
     response = handle(resolver, event, LambdaContext("test", "req-1"))
     assert response["multiValueHeaders"]["Content-Type"] == ["application/json"]
@@ -440,6 +446,7 @@ def test_no_validation_message_of_any_operation_shows_a_regular_expression() -> 
             "POST" if where == "body" else "GET", path, summary=operation, public=True, **declared
         )(lambda **_: {})
         served.append((operation, where, model, path))
+    french = {message.id: message.string for message in catalogues.read("fr") if message.id}
     checked = 0
     for operation, where, model, path in served:
         for place, pattern, description in patterned_fields(model.model_json_schema()):
@@ -467,5 +474,71 @@ def test_no_validation_message_of_any_operation_shows_a_regular_expression() -> 
                 )
             problems = {d["field"]: d["message"] for d in answer["details"]}
             assert problems[".".join(place)].startswith("must be "), (label, problems)
+            # In French too: the description is the catalogue's, translated.
+            assert french.get(description), f"{label}: {description!r} is not translated in the catalogue"
+            event["headers"]["Accept-Language"] = "fr-CA"
+            response = handle(edge, event, LambdaContext("test", "req-6"))
+            problems = {d["field"]: d["message"] for d in json.loads(response["body"])["details"]}
+            assert problems[".".join(place)].startswith("doit être "), (label, problems)
             checked += 1
     assert checked >= 10  # names, addresses, usernames, card tokens: the walk found them
+
+
+# -- the reader's language --------------------------------------------------------------------------------
+
+
+class EveryCallerReadsFrench:
+    def sessions_of(self, account_id: str, username: str) -> UserSessions | None:
+        return UserSessions(language="fr")
+
+
+french_app = PortalResolver(session_records=EveryCallerReadsFrench)
+french_app.operation("POST", "/things", summary="Create", body=NewThing, response=Thing, status=201)(
+    lambda body: Thing(id="T-1", name=body.name, owner="x")
+)
+
+
+@pytest.mark.parametrize("accept_language", ["fr-CA", "fr", "fr-CA,fr;q=0.9,en;q=0.8", "en;q=0.5, fr"])
+def test_before_sign_in_a_reader_who_prefers_french_is_answered_in_french(accept_language: str) -> None:
+    status, body = call(
+        "POST", "/things", body="{}", claims=None, resolver=open_edge, accept_language=accept_language
+    )
+    assert status == 422 and body["code"] == "validation_failed"
+    assert body["message"] == "La requête n'est pas valide : name : est obligatoire."
+    assert body["details"] == [{"field": "name", "message": "est obligatoire"}]
+
+
+@pytest.mark.parametrize("accept_language", [None, "en-CA", "de, en;q=0.9, fr;q=0.8", "fr;q=0", "*"])
+def test_before_sign_in_everyone_else_is_answered_in_english(accept_language: str | None) -> None:
+    status, body = call(
+        "POST", "/things", body="{}", claims=None, resolver=open_edge, accept_language=accept_language
+    )
+    assert status == 422 and body["message"] == "The request is not valid: name: is required."
+
+
+def test_a_signed_in_user_is_answered_in_their_own_language_whatever_the_browser_prefers() -> None:
+    status, body = call("POST", "/things", body='{"name": ""}', resolver=french_app, accept_language="en")
+    assert status == 422 and body["code"] == "validation_failed"
+    assert body["details"] == [{"field": "name", "message": "ne doit pas être vide"}]
+    status, body = call("POST", "/things", body='{"name": ""}', accept_language="fr")
+    assert body["details"] == [{"field": "name", "message": "must not be empty"}]
+
+
+def test_an_unsigned_token_is_told_to_sign_in_in_the_browsers_language() -> None:
+    status, body = call("GET", "/things/x", resource="/things/{id}", claims={}, accept_language="fr")
+    assert status == 401 and body == {"message": "Connectez-vous pour continuer.", "code": "not_signed_in"}
+
+
+def test_the_generic_500_speaks_the_readers_language_too() -> None:
+    event = api_event(
+        "GET",
+        "/things/{id}",
+        "/things/boom",
+        path_parameters={"id": "boom"},
+        claims=CLAIMS,
+        headers={"Accept-Language": "fr-CA"},
+    )
+    response = handle(app, event, LambdaContext("test", "req-7"))
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 500 and body["code"] == "internal_error"
+    assert body["message"] == "Une erreur s'est produite de notre côté." and SECRET not in response["body"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import builders
 import pytest
 from pydantic import ValidationError
 
 from billing_portal.exports import cdr
+from billing_portal.i18n.words import words_in
 from billing_portal.shared.errors import NotFound, PortalError, ValidationFailed
 
 from . import documents
@@ -79,7 +81,7 @@ def test_a_cdr_file_missing_from_the_bucket_is_refused_and_nothing_is_posted(sto
     document = documents.invoice(ACCOUNT, "INV-100", ISSUED, usage="12.34", cdr_key=CDR_KEY)
     with pytest.raises(ValidationFailed) as refused:
         send(store, document, FakeCdrFiles())
-    assert CDR_KEY in refused.value.message
+    assert CDR_KEY in str(refused.value.message)
     assert store.commits == 0
     assert store.get_document(ACCOUNT, "INV-100") is None
 
@@ -238,7 +240,7 @@ def test_a_document_dated_after_the_accounts_tomorrow_is_refused_and_changes_not
 
     assert refused.value.status == 422
     assert refused.value.code == "dated_in_the_future"
-    assert "after today (2026-12-04)" in refused.value.message
+    assert "after today (2026-12-04)" in str(refused.value.message)
     assert (store.accounts[ACCOUNT], store.commits) == (before, commits)
 
 
@@ -265,3 +267,34 @@ def test_a_late_bank_upload_is_posted_on_the_last_posting_date_with_its_own_valu
     # A document on time carries no separate value date.
     on_time = store.get_document(ACCOUNT, "CR-1")
     assert on_time is not None and "value_date" not in on_time
+
+
+def test_a_lines_french_name_is_kept_for_french_readers(store: FakeLedgerStore) -> None:
+    seats = builders.line("Seats", "service", 4, "100.00") | {"description_fr": "Sièges"}
+    usage = builders.line("Long distance", "usage", 120, "12.34")
+    assert send(store, builders.invoice(ACCOUNT, "INV-100", ISSUED, [seats, usage])) == "posted"
+    invoice = store.get_document(ACCOUNT, "INV-100")
+    assert invoice is not None
+    assert [(line["description"], line.get("description_fr")) for line in invoice["lines"]] == [
+        ("Seats", "Sièges"),
+        ("Long distance", None),
+    ]
+    with pytest.raises(ValidationError):
+        parse(builders.invoice(ACCOUNT, "INV-101", ISSUED, [seats | {"description_fr": ""}]))
+
+
+@pytest.mark.parametrize(
+    ("document", "said"),
+    [
+        (documents.payment(ACCOUNT, "PAY-1", ISSUED, "0.00"), "The payment amount must be more than zero."),
+        (documents.refund(ACCOUNT, "RF-1", ISSUED, "0.00"), "The refund amount must be more than zero."),
+    ],
+    ids=["payment", "refund"],
+)
+def test_what_the_billing_engine_is_told_is_in_the_catalogue_in_both_languages(
+    store: FakeLedgerStore, document: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        send(store, document)
+    assert words_in("en")(refused.value.message) == said
+    assert words_in("fr")(refused.value.message).startswith("Le montant du ")

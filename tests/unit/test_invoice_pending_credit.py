@@ -9,12 +9,15 @@ from datetime import date
 
 from builders import noon
 
+from billing_portal.i18n.words import words_in
 from billing_portal.ledger.reading import AccountReader
 from billing_portal.ledger.views_details import InvoiceDetails
 from billing_portal.shared.money import format_cents, parse_amount
 
 from . import documents
 from .fakes import FakeLedgerStore
+
+ENGLISH = words_in("en")  # the words of a reader of English
 
 ACCOUNT = "acct-erable"
 TODAY = date(2026, 11, 20)
@@ -27,7 +30,7 @@ def world() -> tuple[FakeLedgerStore, AccountReader]:
 
 
 def invoice(reader: AccountReader, invoice_id: str) -> InvoiceDetails:
-    details = reader.details(ACCOUNT, invoice_id).root
+    details = reader.details(ACCOUNT, invoice_id, ENGLISH).root
     assert isinstance(details, InvoiceDetails)
     return details
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import builders
 import pytest
 
+from billing_portal.i18n.words import words_in
 from billing_portal.ledger import model as ledger
+from billing_portal.ledger.documents import InvoiceLine
 from billing_portal.ledger.model import (
     ACCOUNT_CREDIT,
     Entry,
@@ -16,7 +19,10 @@ from billing_portal.ledger.model import (
     invoice_status,
     payment_description,
 )
+from billing_portal.ledger.views_details import InvoiceDetails, transaction_details
 from billing_portal.shared.errors import Conflict
+
+ENGLISH = words_in("en")  # the words of a reader of English
 
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 
@@ -136,7 +142,7 @@ def test_a_refund_beyond_the_credit_on_account_is_refused_and_changes_nothing() 
 
     assert refused.value.status == 409
     assert refused.value.code == "refund_exceeds_credit"
-    assert "20.01" in refused.value.message and "20.00" in refused.value.message
+    assert "$20.01" in str(refused.value.message) and "$20.00" in str(refused.value.message)
     assert state == before
     # The whole credit can still be refunded.
     assert refund(state, "RF-1", 2000, FEB).after.balance_cents == 0
@@ -229,6 +235,55 @@ def test_payment_descriptions(method: PaymentMethod, paid_on: date, description:
     assert payment_description(method, paid_on) == description
 
 
+@pytest.mark.parametrize(
+    ("type_", "transaction_id", "stored", "english", "french"),
+    [
+        (EntryType.INVOICE, "INV-1", "Invoice", "Invoice", "Facture"),
+        (EntryType.PAYMENT, "PAY-1", "Credit Card", "Credit Card", "Carte de crédit"),
+        (
+            EntryType.PAYMENT,
+            "PAY-1",
+            "Historical Credit Card",
+            "Historical Credit Card",
+            "Carte de crédit (historique)",
+        ),
+        (EntryType.PAYMENT, "PAY-1", "Bank Upload", "Bank Upload", "Dépôt bancaire"),
+        (EntryType.CREDIT, "CR-7", "Credit CR-7", "Credit CR-7", "Crédit CR-7"),
+        (
+            EntryType.CREDIT,
+            "CR-7",
+            "Credit CR-7 on invoice INV-2",
+            "Credit CR-7 on invoice INV-2",
+            "Crédit CR-7 sur la facture INV-2",
+        ),
+        (EntryType.REFUND, "RF-3", "Refund RF-3", "Refund RF-3", "Remboursement RF-3"),
+        # A description the portal did not write is shown as it was stored, braces and all.
+        (EntryType.PAYMENT, "PAY-2", "Wire {transfer}", "Wire {transfer}", "Wire {transfer}"),
+    ],
+)
+def test_a_stored_description_reads_in_each_language(
+    type_: EntryType, transaction_id: str, stored: str, english: str, french: str
+) -> None:
+    said = ledger.description_of(type_, transaction_id, stored)
+    assert (words_in("en").value(said), words_in("fr").value(said)) == (english, french)
+
+
+def test_a_pending_credit_is_stored_as_its_description_reads() -> None:
+    state = ledger.add_pending_credit(LedgerState(), "CR-9", 100).after
+    [_invoice, row] = invoice(state, "INV-2", 10000, FEB).rows
+    said = ledger.description_of(row.type, row.id, row.description)
+    assert words_in("en").value(said) == row.description == "Credit CR-9 on invoice INV-2"
+
+
+def test_an_invoice_line_reads_in_french_when_the_billing_engine_named_it_in_french() -> None:
+    named = InvoiceLine(
+        description="Seats", description_fr="Sièges", category="service", quantity=4, amount_cents=1
+    )
+    unnamed = InvoiceLine(description="Seats", category="service", quantity=4, amount_cents=1)
+    assert (named.description_in("fr"), named.description_in("en")) == ("Sièges", "Seats")
+    assert unnamed.description_in("fr") == "Seats"
+
+
 def test_the_last_payment_is_the_latest_one() -> None:
     state = invoice(LedgerState(), "INV-1", 10000, JAN).after
     state = payment(state, "PAY-1", 3000, JAN).after
@@ -300,3 +355,14 @@ def test_the_last_payment_names_the_card_when_one_is_given() -> None:
     assert by_card is not None and by_description is not None
     assert (by_card.date, by_card.amount_cents, by_card.method) == (FEB, 2500, "Visa ending in 4242")
     assert by_description.method == "Credit Card"
+
+
+def test_an_invoices_details_name_its_lines_in_the_readers_language() -> None:
+    document = builders.invoice_document("INV-1", FEB, 1000)
+    french_line = document.lines[0].model_copy(update={"description_fr": "Sièges"})
+    document = document.model_copy(update={"lines": (french_line,)})
+    french = transaction_details(document, invoice_pdf_since=JAN, words=words_in("fr")).root
+    english = transaction_details(document, invoice_pdf_since=JAN, words=ENGLISH).root
+    assert isinstance(french, InvoiceDetails) and isinstance(english, InvoiceDetails)
+    assert [line.description for line in french.lines] == ["Sièges"]
+    assert [line.description for line in english.lines] == ["Seats"]

@@ -311,13 +311,13 @@ def test_a_new_password_that_breaks_a_rule_is_refused_and_the_code_kept(world: W
     code = world.code(PAT)
     error = refused(world, PAT, code, "maple-leaf-snow")
     assert error.status == 422
-    assert [d.message for d in error.details] == [
+    assert [str(d.message) for d in error.details] == [
         "The password must contain at least 2 digits.",
         "The password must include both uppercase and lowercase letters.",
     ]
     assert {d.field for d in error.details} == {"new_password"}
     error = refused(world, PAT, code, "Pat@Erable.example-2026")
-    assert [d.message for d in error.details] == ["The password must not contain your username."]
+    assert [str(d.message) for d in error.details] == ["The password must not contain your username."]
     # The rules were checked before the code: it still works.
     world.reset.reset(PAT, code, NEW_PASSWORD)
     assert world.directory.users[PAT].password == NEW_PASSWORD

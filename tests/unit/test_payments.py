@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from billing_portal.i18n.words import words_in
 from billing_portal.ledger.model import PAYMENT_PENDING, LastPayment, LedgerState, PaymentPending
 from billing_portal.ledger.ports import Account, PortalUser
+from billing_portal.ledger.views import dashboard
 from billing_portal.notifications.service import DeliveryIncomplete, NotificationService
 from billing_portal.payments.autopay import AutopayReport, AutopayRun
 from billing_portal.payments.cards import Card, CardExpired
@@ -25,7 +27,7 @@ from billing_portal.payments.methods import (
     TooManyMethods,
 )
 from billing_portal.payments.one_time import MAX_PAYMENT_CENTS, OneTimePayments, PaymentRequest
-from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod
+from billing_portal.payments.ports import AutopayMethodInUse, PaymentRecord, PaymentStatus, SavedMethod
 from billing_portal.payments.processor import (
     CallbackRefused,
     CardDeclined,
@@ -52,6 +54,8 @@ from .fakes import (
     FakeUserRecords,
     throttled,
 )
+
+ENGLISH = words_in("en")  # the words of a reader of English
 
 ACCOUNT = "acct-erable"
 PORTAL_URL = "https://portal.example.ca"
@@ -128,7 +132,7 @@ class World:
 
     def card(self, test_card: str = "tok_visa") -> str:
         """Save a card from one of the processor's test tokens; answers its method id."""
-        return self.methods.add(ACCOUNT, NewPaymentMethod(token=test_card)).id
+        return self.methods.add(ACCOUNT, NewPaymentMethod(token=test_card), ENGLISH).id
 
     def expired_card(self) -> SavedMethod:
         """A card good through 10/2026, saved after the cards saved before it in the test."""
@@ -146,13 +150,13 @@ class World:
         return method
 
     def autopay_with(self, method_id: str) -> None:
-        self.methods.set_autopay(ACCOUNT, AutopayChange(enabled=True, payment_method_id=method_id))
+        self.methods.set_autopay(ACCOUNT, AutopayChange(enabled=True, payment_method_id=method_id), ENGLISH)
 
     # -- acting --------------------------------------------------------------------------------------------
 
     def pay(self, amount: str, key: str = "key-1", **source: Any) -> PaymentView:
         body: dict[str, Any] = {"amount": amount, **(source or {"new_payment_method": {"token": "tok_visa"}})}
-        return self.payments.pay(ACCOUNT, key, PaymentRequest.model_validate(body))
+        return self.payments.pay(ACCOUNT, key, PaymentRequest.model_validate(body), ENGLISH)
 
     def settle(self, payment: PaymentView, outcome: ChargeStatus, **changes: Any) -> PaymentView:
         """The processor's verified callback for the payment's charge."""
@@ -167,7 +171,7 @@ class World:
             payment_id=payment.id,
             signature="0" * 64,
         )
-        return self.settlements.settle(replace(settlement, **changes))
+        return self.settlements.settle(replace(settlement, **changes), ENGLISH)
 
     def autopay(self) -> AutopayReport:
         return self.autopay_run.run_autopay()
@@ -230,7 +234,7 @@ EXPIRED_CARD = Card("visa", "1117", 10, 2026)
 def test_a_zero_dollar_payment_is_refused_with_the_help_centres_sentence(owing: World, amount: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
         owing.pay(amount)
-    assert refused.value.message == "Payments cannot be zero dollars."
+    assert str(refused.value.message) == "Payments cannot be zero dollars."
     assert refused.value.status == 422
     assert owing.processor.calls == []
 
@@ -254,7 +258,7 @@ def test_paying_with_an_unknown_or_expired_saved_method_is_refused(owing: World)
     expired = owing.expired_card()
     with pytest.raises(ValidationFailed) as refused:
         owing.pay("10.00", payment_method_id=expired.id)
-    assert "10/2026" in refused.value.message
+    assert "10/2026" in str(refused.value.message)
     assert owing.processor.calls == []
 
 
@@ -268,15 +272,15 @@ def test_a_new_card_whose_expiry_has_passed_is_refused_before_anything_is_charge
         with pytest.raises(CardExpired) as refused:
             owing.pay("10.00", key=f"key-{save}", new_payment_method={"token": EXPIRED_TOKEN, "save": save})
         assert refused.value.status == 422
-        assert refused.value.message == (
+        assert str(refused.value.message) == (
             "This card expired at the end of 10/2026. Choose another payment method."
         )
     with pytest.raises(CardExpired) as refused_to_save:
-        owing.methods.add(ACCOUNT, NewPaymentMethod(token=EXPIRED_TOKEN))
+        owing.methods.add(ACCOUNT, NewPaymentMethod(token=EXPIRED_TOKEN), ENGLISH)
 
     assert refused_to_save.value.message == refused.value.message  # one sentence, from one place
     assert owing.processor.calls == [] and owing.processor.saved == []
-    assert owing.methods.list(ACCOUNT).items == []
+    assert owing.methods.list(ACCOUNT, ENGLISH).items == []
     assert owing.state() == before
     assert owing.store.payments == {}
 
@@ -286,7 +290,7 @@ def test_a_card_that_expires_this_month_is_taken(owing: World) -> None:
     owing.clock.at = datetime(2026, 12, 1, 4, 59, tzinfo=UTC)  # 30 November, 23:59 in Toronto
     paid = owing.pay("10.00", new_payment_method={"token": "tok_nov", "save": True})
     assert paid.status is PaymentStatus.APPROVED
-    assert [m.last4 for m in owing.methods.list(ACCOUNT).items] == ["1117"]
+    assert [m.last4 for m in owing.methods.list(ACCOUNT, ENGLISH).items] == ["1117"]
 
 
 # -- approved ----------------------------------------------------------------------------------------------
@@ -319,7 +323,7 @@ def test_an_approved_payment_pays_the_oldest_invoice_and_confirms_to_each_notifi
         assert format_cents(oldest) in email.subject
         assert paid.id in email.text
         assert "Visa ending in 4242" in email.text
-    assert owing.payments.status(ACCOUNT, paid.id) == paid
+    assert owing.payments.status(ACCOUNT, paid.id, ENGLISH) == paid
 
 
 def test_a_payment_is_dated_on_the_accounts_day(owing: World) -> None:
@@ -353,7 +357,7 @@ def test_a_payment_stands_when_its_confirmation_cannot_be_sent_and_is_confirmed_
 def test_a_new_card_kept_for_later_is_saved_and_named_on_the_payment(owing: World) -> None:
     paid = owing.pay("25.00", new_payment_method={"token": "tok_mastercard", "save": True})
 
-    [listed] = owing.methods.list(ACCOUNT).items
+    [listed] = owing.methods.list(ACCOUNT, ENGLISH).items
     assert paid.payment_method_id == listed.id
     assert (listed.brand, listed.last4) == ("mastercard", "4444")
     last = owing.state().last_payment
@@ -382,7 +386,7 @@ def test_the_billing_email_defaults_to_the_oldest_portal_user(world: World) -> N
     world.pay(
         "10.00", key="k2", new_payment_method={"token": "tok_visa", "billing_email": "ap@erable.example"}
     )
-    saved = world.methods.add(ACCOUNT, NewPaymentMethod(token="tok_mastercard"))
+    saved = world.methods.add(ACCOUNT, NewPaymentMethod(token="tok_mastercard"), ENGLISH)
 
     first, second = world.processor.calls
     assert first.billing is not None and second.billing is not None
@@ -401,7 +405,7 @@ def test_a_declined_payment_says_so_and_posts_nothing(owing: World) -> None:
     with pytest.raises(CardDeclined) as declined:
         owing.pay("30.00", new_payment_method={"token": "tok_declined"})
 
-    assert declined.value.message == DECLINED
+    assert str(declined.value.message) == DECLINED
     assert declined.value.status == 402
     # The account was held while the bank was asked, and released: only the ledger's version moved.
     assert replace(owing.state(), version=before.version) == before
@@ -420,7 +424,7 @@ def test_a_card_saved_for_a_payment_that_is_declined_is_not_kept(owing: World) -
         owing.pay("30.00", new_payment_method={"token": "tok_visa", "save": True})
 
     assert len(owing.processor.saved) == 1  # it was saved for the charge...
-    assert owing.methods.list(ACCOUNT).items == []  # ...and removed again
+    assert owing.methods.list(ACCOUNT, ENGLISH).items == []  # ...and removed again
 
 
 # -- pending, and the processor's callback -----------------------------------------------------------------
@@ -471,7 +475,7 @@ def test_a_declined_settlement_fails_the_payment_and_unblocks_payments(owing: Wo
 
     assert failed.status is PaymentStatus.FAILED
     assert failed.message == DECLINED
-    assert owing.payments.status(ACCOUNT, pending.id).status is PaymentStatus.FAILED
+    assert owing.payments.status(ACCOUNT, pending.id, ENGLISH).status is PaymentStatus.FAILED
     assert owing.state().pending_payments == {}
     assert owing.state().balance_cents == balance
     assert owing.payment_rows() == []
@@ -501,7 +505,7 @@ def test_a_settlement_that_does_not_match_the_payment_is_refused(
     with pytest.raises(CallbackRefused):
         owing.settle(pending, ChargeStatus.APPROVED, **changes)
 
-    assert owing.payments.status(ACCOUNT, pending.id) == pending
+    assert owing.payments.status(ACCOUNT, pending.id, ENGLISH) == pending
     assert owing.state().pending_payments == {pending.id: 6000}
     assert owing.payment_rows() == []
 
@@ -625,7 +629,7 @@ def test_a_payment_whose_answer_was_lost_holds_the_account_until_the_processor_i
         owing.pay("25.00", key="key-1")
     [lost] = owing.processor.calls
     lost_id = lost.metadata["payment_id"]
-    assert owing.payments.status(ACCOUNT, lost_id).status is PaymentStatus.PROCESSING
+    assert owing.payments.status(ACCOUNT, lost_id, ENGLISH).status is PaymentStatus.PROCESSING
 
     # Whether the bank was asked is not known yet: no other payment meanwhile.
     owing.clock.at = NOV_20 + CLAIM_LIFETIME - timedelta(seconds=1)
@@ -637,7 +641,7 @@ def test_a_payment_whose_answer_was_lost_holds_the_account_until_the_processor_i
     other = owing.pay("10.00", key="key-2")
 
     assert other.status is PaymentStatus.APPROVED
-    assert owing.payments.status(ACCOUNT, lost_id).status is PaymentStatus.APPROVED
+    assert owing.payments.status(ACCOUNT, lost_id, ENGLISH).status is PaymentStatus.APPROVED
     assert owing.payment_rows() == [lost_id, other.id]
     assert len(owing.processor.calls) == 2
     # Retrying the lost request answers its payment, charged once.
@@ -695,7 +699,7 @@ def test_a_pending_charge_whose_answer_was_lost_is_held_until_the_bank_decides(o
     with pytest.raises(PaymentPending):
         owing.pay("10.00", key="key-2")  # the bank has not decided yet
 
-    lost = owing.payments.status(ACCOUNT, lost_id)
+    lost = owing.payments.status(ACCOUNT, lost_id, ENGLISH)
     assert lost.status is PaymentStatus.PENDING
     assert owing.state().pending_payments == {lost_id: 6000}
     assert owing.settle(lost, ChargeStatus.APPROVED).status is PaymentStatus.APPROVED
@@ -857,7 +861,7 @@ def test_the_list_marks_the_autopay_method_and_expired_cards(world: World) -> No
     expired = world.expired_card()
     world.autopay_with(mastercard)
 
-    listed = world.methods.list(ACCOUNT).items
+    listed = world.methods.list(ACCOUNT, ENGLISH).items
 
     assert [(m.id, m.last4, m.autopay, m.expired) for m in listed] == [
         (visa, "4242", False, False),
@@ -878,10 +882,10 @@ def test_a_saved_card_is_dated_at_the_time_the_portal_acts_at(world: World) -> N
     )
     world.clock.at = datetime(2026, 12, 1, 4, 59, 30, 250_000, tzinfo=UTC)  # 23:59 on 30 November in Toronto
 
-    saved = methods.add(ACCOUNT, NewPaymentMethod(token="tok_visa"))
+    saved = methods.add(ACCOUNT, NewPaymentMethod(token="tok_visa"), ENGLISH)
 
     assert saved.created_at == "2026-12-01T04:59:30.250+00:00"
-    assert [m.created_at for m in methods.list(ACCOUNT).items] == [saved.created_at]
+    assert [m.created_at for m in methods.list(ACCOUNT, ENGLISH).items] == [saved.created_at]
 
 
 def test_an_account_keeps_at_most_the_maximum_of_saved_methods(world: World) -> None:
@@ -892,14 +896,14 @@ def test_an_account_keeps_at_most_the_maximum_of_saved_methods(world: World) -> 
         world.card()
 
     assert refused.value.status == 409
-    assert len(world.methods.list(ACCOUNT).items) == MAX_SAVED_METHODS
+    assert len(world.methods.list(ACCOUNT, ENGLISH).items) == MAX_SAVED_METHODS
     assert len(world.processor.saved) == MAX_SAVED_METHODS  # the extra card never reached the processor
 
 
 def test_a_card_the_bank_declines_is_not_saved(world: World) -> None:
     with pytest.raises(CardDeclined):
         world.card("tok_declined")
-    assert world.methods.list(ACCOUNT).items == []
+    assert world.methods.list(ACCOUNT, ENGLISH).items == []
 
 
 @pytest.mark.parametrize("method_id", ["pm_" + "0" * 20, "pm_nope", "../PM#x", ""])
@@ -907,13 +911,13 @@ def test_deleting_a_method_that_is_not_there_is_not_found(world: World, method_i
     kept = world.card()
     with pytest.raises(NotFound):
         world.methods.delete(ACCOUNT, method_id)
-    assert [m.id for m in world.methods.list(ACCOUNT).items] == [kept]
+    assert [m.id for m in world.methods.list(ACCOUNT, ENGLISH).items] == [kept]
 
 
 def test_a_deleted_method_is_no_longer_listed(world: World) -> None:
     gone, kept = world.card(), world.card("tok_mastercard")
     world.methods.delete(ACCOUNT, gone)
-    assert [m.id for m in world.methods.list(ACCOUNT).items] == [kept]
+    assert [m.id for m in world.methods.list(ACCOUNT, ENGLISH).items] == [kept]
     with pytest.raises(NotFound):
         world.methods.delete(ACCOUNT, gone)
 
@@ -924,14 +928,20 @@ def test_autopay_cannot_be_turned_on_with_an_expired_card(world: World) -> None:
     with pytest.raises(ValidationFailed) as refused:
         world.autopay_with(expired.id)
 
-    assert "10/2026" in refused.value.message
+    assert str(refused.value.message) == (
+        "This card expired at the end of 10/2026. Choose another payment method for Auto Pay."
+    )
+    assert words_in("fr")(refused.value.message) == (
+        "Cette carte a expiré à la fin de 10/2026. Choisissez un autre mode de paiement pour le paiement "
+        "automatique."
+    )
     assert not world.account().autopay.enabled
 
 
 def test_autopay_turns_on_with_a_saved_card_and_off_again(world: World) -> None:
     method = world.card()
 
-    on = world.methods.set_autopay(ACCOUNT, AutopayChange(enabled=True, payment_method_id=method))
+    on = world.methods.set_autopay(ACCOUNT, AutopayChange(enabled=True, payment_method_id=method), ENGLISH)
     assert on.enabled and on.payment_method is not None
     assert (on.payment_method.id, on.payment_method.last4, on.payment_method.expired) == (
         method,
@@ -939,9 +949,9 @@ def test_autopay_turns_on_with_a_saved_card_and_off_again(world: World) -> None:
         False,
     )
 
-    off = world.methods.set_autopay(ACCOUNT, AutopayChange(enabled=False))
+    off = world.methods.set_autopay(ACCOUNT, AutopayChange(enabled=False), ENGLISH)
     assert (off.enabled, off.payment_method) == (False, None)
-    assert not world.methods.list(ACCOUNT).items[0].autopay
+    assert not world.methods.list(ACCOUNT, ENGLISH).items[0].autopay
     with pytest.raises(NotFound):
         world.autopay_with("pm_" + "0" * 20)
 
@@ -951,5 +961,85 @@ def test_the_methods_and_the_payments_agree_on_whether_a_card_has_expired(owing:
     owing.clock.at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)  # 31 October, 22:00 in Toronto
 
     assert owing.pay("10.00", payment_method_id=method.id).status is PaymentStatus.APPROVED
-    [listed] = owing.methods.list(ACCOUNT).items
+    [listed] = owing.methods.list(ACCOUNT, ENGLISH).items
     assert not listed.expired
+
+
+# -- in the reader's language ------------------------------------------------------------------------------
+
+FRENCH = words_in("fr")
+
+
+def test_a_french_reader_reads_the_refusals_in_french(owing: World) -> None:
+    with pytest.raises(ValidationFailed) as zero:
+        owing.pay("0.00")
+    assert FRENCH(zero.value.message) == "Les paiements ne peuvent pas être de zéro dollar."
+    with pytest.raises(CardDeclined) as declined:
+        owing.pay("30.00", new_payment_method={"token": "tok_declined"})
+    assert FRENCH(declined.value.message) == "La carte a été refusée."
+    with pytest.raises(ValidationFailed) as too_much:
+        owing.pay(format_cents(MAX_PAYMENT_CENTS + 1), key="key-2")
+    assert FRENCH(too_much.value.message).replace("\u00a0", " ") == (
+        "Un paiement peut être d'au plus 100 000,00 $. Pour un paiement plus élevé, communiquez avec "
+        "l'équipe de facturation au billing@net2phone.ca ou au 1-877-498-3772 (option 4)."
+    )
+    assert str(too_much.value.message) == (
+        "A payment can be at most $100,000.00. For a larger payment, contact the billing team at "
+        "billing@net2phone.ca or 1-877-498-3772 (option 4)."
+    )
+    owing.pay("10.00", key="key-3", new_payment_method={"token": "tok_pending"})
+    with pytest.raises(PaymentPending) as pending:
+        owing.pay("10.00", key="key-4")
+    assert FRENCH(pending.value.message) == (
+        "Un paiement est en attente. Attendez que votre banque l'approuve ou le refuse avant de soumettre "
+        "un autre paiement."
+    )
+
+
+def test_a_payment_reads_in_its_readers_language(owing: World) -> None:
+    request = PaymentRequest.model_validate(
+        {"amount": "60.00", "new_payment_method": {"token": "tok_pending"}}
+    )
+    pending = owing.payments.pay(ACCOUNT, "key-fr", request, FRENCH)
+    assert pending.card is not None and pending.card.label == "Visa se terminant par 0077"
+
+    failed = owing.settle(pending, ChargeStatus.DECLINED)
+
+    # The record keeps the English sentence; each reader reads it in their own language.
+    assert failed.message == DECLINED
+    assert owing.payments.status(ACCOUNT, pending.id, FRENCH).message == "La carte a été refusée."
+    assert owing.payments.status(ACCOUNT, pending.id, ENGLISH).message == DECLINED
+
+
+def test_saved_cards_and_auto_pay_read_in_french(world: World) -> None:
+    method_id = world.card("tok_mastercard")
+    [listed] = world.methods.list(ACCOUNT, FRENCH).items
+    assert (listed.label, world.methods.list(ACCOUNT, ENGLISH).items[0].label) == (
+        "Mastercard se terminant par 4444",
+        "Mastercard ending in 4444",
+    )
+    autopay = world.methods.set_autopay(
+        ACCOUNT, AutopayChange(enabled=True, payment_method_id=method_id), FRENCH
+    )
+    assert autopay.payment_method is not None
+    assert autopay.payment_method.label == "Mastercard se terminant par 4444"
+    with pytest.raises(NotFound) as unknown:
+        world.methods.set_autopay(
+            ACCOUNT, AutopayChange(enabled=True, payment_method_id="pm_" + "0" * 20), ENGLISH
+        )
+    assert FRENCH(unknown.value.message) == "Mode de paiement introuvable."
+    with pytest.raises(AutopayMethodInUse) as in_use:
+        world.methods.delete(ACCOUNT, method_id)
+    assert FRENCH(in_use.value.message) == (
+        "Ce mode de paiement sert au paiement automatique. Désactivez d'abord le paiement automatique ou "
+        "choisissez-lui un autre mode de paiement."
+    )
+
+
+def test_the_last_payment_tile_names_the_card_in_the_readers_language(owing: World) -> None:
+    owing.pay("25.00", new_payment_method={"token": "tok_mastercard"})
+    account = owing.account()
+    assert account.ledger.last_payment is not None
+    assert account.ledger.last_payment.method == "Mastercard ending in 4444"  # as stored
+    tile = dashboard(account, NOV_20.date(), FRENCH).last_payment
+    assert tile is not None and tile.method == "Mastercard se terminant par 4444"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -270,3 +271,218 @@ def test_a_cursor_goes_on_with_another_page_size(call: Call) -> None:
     assert status == 200
     _, whole = history(call, "type=invoice&page_size=50")
     assert [i["id"] for i in page["items"] + rest["items"]] == [i["id"] for i in whole["items"]]
+
+
+# -- in the reader's language ------------------------------------------------------------------------------
+
+LEA = PortalUser(ACCOUNT, "lea@erable.example", "Léa", "Bouchard", "America/Toronto", True, "", language="fr")
+LEA_CLAIMS = {"custom:account_id": ACCOUNT, "cognito:username": LEA.username}
+
+
+def plain(text: str) -> str:
+    """French text with its no-break spaces (before "$", "%" and ":", between digit groups) as spaces."""
+    return text.replace("\u00a0", " ")
+
+
+@pytest.fixture
+def french_reader(store: FakeLedgerStore) -> dict[str, str]:
+    """Léa, who reads the portal in French, is a user of the account too; a transaction of each kind."""
+    store.seed_user(LEA)
+    send(store, documents.payment(ACCOUNT, "PAY-HIST", date(2025, 6, 20), "1.00"))  # before 2025-07-01
+    send(store, documents.credit(ACCOUNT, "CR-GOODWILL", date(2026, 10, 20), "25.00"))
+    send(store, documents.payment(ACCOUNT, "PAY-BANK", date(2026, 10, 22), "5.00", method="bank_upload"))
+    send(store, documents.refund(ACCOUNT, "RF-1", date(2026, 10, 25), "5.00"))
+    send(store, documents.invoice(ACCOUNT, "INV-202611", date(2026, 11, 1)))  # CR-NEXT posts with it
+    return LEA_CLAIMS
+
+
+def described(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(item["id"], item["type_label"], item["description"]) for item in body["items"]]
+
+
+def test_a_history_page_in_french(call: Call, french_reader: dict[str, str]) -> None:
+    status, body = call(
+        "HistoryFunction", "GET", "/transactions", "/transactions", query="page_size=10", claims=french_reader
+    )
+    assert status == 200
+    assert described(body)[:8] == [
+        ("CR-NEXT", "Crédit", "Crédit CR-NEXT sur la facture INV-202611"),
+        ("INV-202611", "Facture", "Facture"),
+        ("RF-1", "Remboursement", "Remboursement RF-1"),
+        ("PAY-BANK", "Paiement", "Dépôt bancaire"),
+        ("CR-GOODWILL", "Crédit", "Crédit CR-GOODWILL"),
+        ("PAY-HIST", "Paiement", "Carte de crédit (historique)"),
+        ("PAY-202610", "Paiement", "Carte de crédit"),
+        ("INV-202610", "Facture", "Facture"),
+    ]
+    # The codes and the amounts stay as they are in every language.
+    assert [item["type"] for item in body["items"][:3]] == ["credit", "invoice", "refund"]
+    assert body["items"][1]["debit"] == "113.00"
+
+
+def test_the_same_history_page_in_english(call: Call, french_reader: dict[str, str]) -> None:
+    status, body = history(call, "page_size=10")
+    assert status == 200
+    assert described(body)[:8] == [
+        ("CR-NEXT", "Credit", "Credit CR-NEXT on invoice INV-202611"),
+        ("INV-202611", "Invoice", "Invoice"),
+        ("RF-1", "Refund", "Refund RF-1"),
+        ("PAY-BANK", "Payment", "Bank Upload"),
+        ("CR-GOODWILL", "Credit", "Credit CR-GOODWILL"),
+        ("PAY-HIST", "Payment", "Historical Credit Card"),
+        ("PAY-202610", "Payment", "Credit Card"),
+        ("INV-202610", "Invoice", "Invoice"),
+    ]
+
+
+def test_history_errors_in_french(call: Call, french_reader: dict[str, str]) -> None:
+    def french_history(query: str) -> tuple[int, dict[str, Any]]:
+        return call(
+            "HistoryFunction", "GET", "/transactions", "/transactions", query=query, claims=french_reader
+        )
+
+    status, body = french_history("from=2024-11-14")
+    assert (status, body["code"]) == (422, "validation_failed")
+    assert body["message"] == (
+        "L'historique des transactions remonte à 24 mois, soit au 15 novembre 2024. Pour les transactions "
+        "plus anciennes, communiquez avec l'équipe de facturation au billing@net2phone.ca ou au "
+        "1-877-498-3772 (option 4)."
+    )
+    status, body = french_history("page_size=20")
+    assert (status, body["code"]) == (422, "validation_failed")
+    assert body["details"] == [{"field": "page_size", "message": "doit être 10, 50 ou 100"}]
+    status, body = french_history("cursor=not-a-cursor")
+    assert body["message"] == "Ce curseur n'a pas été fourni par cette API."
+
+
+def test_the_dashboard_in_french(call: Call, french_reader: dict[str, str]) -> None:
+    status, body = call("DashboardFunction", "GET", "/account", "/account", claims=french_reader)
+    assert status == 200
+    assert body["last_payment"] == {"date": "2026-10-22", "amount": "5.00", "method": "Dépôt bancaire"}
+    assert body["language"] == "en"  # the account's default, for users created without a language
+    assert call("DashboardFunction", "GET", "/account", "/account")[1]["last_payment"]["method"] == (
+        "Bank Upload"
+    )
+
+
+def test_details_in_french(call: Call, french_reader: dict[str, str]) -> None:
+    def french_details(transaction_id: str) -> tuple[int, dict[str, Any]]:
+        return call(
+            "TransactionDetailsFunction",
+            "GET",
+            "/transactions/{id}",
+            f"/transactions/{transaction_id}",
+            path_parameters={"id": transaction_id},
+            claims=french_reader,
+        )
+
+    status, invoice = french_details("INV-202611")
+    assert status == 200
+    assert (invoice["type_label"], invoice["description"], invoice["status_label"]) == (
+        "Facture",
+        "Facture",
+        "Partiellement payée",  # by the credit on the account
+    )
+    assert [plain(tax["name"]) for tax in invoice["taxes"]] == ["TVH 13 %"]
+    assert [tax["rate"] for tax in invoice["taxes"]] == ["0.13"]
+    status, payment = french_details("PAY-BANK")
+    assert (payment["type_label"], payment["method"], payment["method_label"]) == (
+        "Paiement",
+        "bank_upload",
+        "Dépôt bancaire",
+    )
+    assert (payment["status"], payment["status_label"]) == ("approved", "Approuvé")
+    status, credit = french_details("CR-NEXT")
+    assert (
+        credit["description"],
+        credit["applied_on_invoice"],
+        credit["status_label"],
+        credit["reason"],
+    ) == (
+        "Crédit CR-NEXT",
+        "INV-202611",
+        "Appliqué",
+        "Promotion on the next invoice",  # the billing engine's own words
+    )
+    status, refund = french_details("RF-1")
+    assert (refund["type_label"], refund["description"], refund["status_label"]) == (
+        "Remboursement",
+        "Remboursement RF-1",
+        "Émis",
+    )
+    status, body = french_details("INV-OLD")
+    assert (status, body["code"]) == (410, "gone")
+    assert body["message"].startswith("La transaction INV-OLD date de plus de 24 mois.")
+    status, body = french_details("INV-NOPE")
+    assert (status, body) == (
+        404,
+        {"message": "La transaction INV-NOPE est introuvable.", "code": "not_found"},
+    )
+
+
+@pytest.fixture
+def quebec(store: FakeLedgerStore) -> dict[str, str]:
+    """An account billed in Québec, with Léa as its French-reading user."""
+    send(store, documents.account("acct-qc", province="QC", postal_code="H2X 1Y4"))
+    send(store, documents.invoice("acct-qc", "INV-QC-1", date(2026, 11, 1), service="1234.56"))
+    send(store, documents.pending_credit("acct-qc", "CR-QC", date(2026, 11, 5), "1000.00"))
+    store.seed_user(replace(LEA, account_id="acct-qc"))
+    return {"custom:account_id": "acct-qc", "cognito:username": LEA.username}
+
+
+def test_a_quebec_invoice_in_french_names_its_taxes_tps_and_tvq(call: Call, quebec: dict[str, str]) -> None:
+    status, body = call(
+        "TransactionDetailsFunction",
+        "GET",
+        "/transactions/{id}",
+        "/transactions/INV-QC-1",
+        path_parameters={"id": "INV-QC-1"},
+        claims=quebec,
+    )
+    assert status == 200
+    assert [(plain(tax["name"]), tax["rate"], tax["amount"]) for tax in body["taxes"]] == [
+        ("TPS 5 %", "0.05", "61.73"),
+        ("TVQ 9,975 %", "0.09975", "123.15"),
+    ]
+    assert (body["status_label"], body["subtotal"]) == ("Ouverte", "1234.56")
+    assert plain(body["pending_credit_note"]) == (
+        "Les crédits en attente sur votre prochaine facture paieront 1 000,00 $ du solde de cette facture."
+    )
+
+
+def test_a_quebec_invoice_in_english_names_its_taxes_gst_and_qst(
+    call: Call, store: FakeLedgerStore, quebec: dict[str, str]
+) -> None:
+    dana = PortalUser("acct-qc", "dana@erable.example", "Dana", "Roy", "America/Toronto", True, "")
+    store.seed_user(dana)
+    status, body = call(
+        "TransactionDetailsFunction",
+        "GET",
+        "/transactions/{id}",
+        "/transactions/INV-QC-1",
+        path_parameters={"id": "INV-QC-1"},
+        claims={"custom:account_id": "acct-qc", "cognito:username": dana.username},
+    )
+    assert status == 200
+    assert [tax["name"] for tax in body["taxes"]] == ["GST 5%", "QST 9.975%"]
+    assert body["status_label"] == "Open"
+    assert body["pending_credit_note"] == (
+        "Credits pending on your next invoice will pay $1,000.00 of this invoice's balance."
+    )
+
+
+def test_the_accounts_default_language_is_changed_and_shown_on_the_dashboard(
+    call: Call, french_reader: dict[str, str]
+) -> None:
+    status, body = call(
+        "UpdateProfileFunction",
+        "PATCH",
+        "/account/profile",
+        "/account/profile",
+        body=json.dumps({"language": "fr"}),
+        headers={"Content-Type": "application/json"},
+        claims=french_reader,
+    )
+    assert status == 200, body
+    assert (body["language"], body["last_payment"]["method"]) == ("fr", "Dépôt bancaire")
+    assert call("DashboardFunction", "GET", "/account", "/account")[1]["language"] == "fr"

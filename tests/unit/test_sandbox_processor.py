@@ -85,7 +85,7 @@ def test_neither_the_token_nor_the_saved_card_carries_the_card_number(number: st
 def test_the_declining_test_card_is_refused_when_saved() -> None:
     with pytest.raises(CardDeclined) as declined:
         processor().save_card(token_for("4000 0000 0000 0002"), BILLING)
-    assert declined.value.message == "The card has been declined."
+    assert str(declined.value.message) == "The card has been declined."
     assert declined.value.status == 402
 
 
@@ -116,7 +116,7 @@ def test_what_the_card_form_refuses(
 ) -> None:
     with pytest.raises(ValidationFailed) as refused:
         tokenize(number, exp_month, exp_year, cvc, TODAY)
-    assert refused.value.message == message
+    assert str(refused.value.message) == message
     assert refused.value.status == 422
 
 

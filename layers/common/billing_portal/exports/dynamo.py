@@ -1,7 +1,8 @@
 """DynamoDB adapter of CDR export records, in the single table:
 
 PK ACCOUNT#<id>  SK EXPORT#<export id>  an export: status, format, invoice, requesting user and their time
-                                        zone, the file's object key and filename, row count, why it failed;
+                                        zone and language, the file's object key and filename, row count,
+                                        why it failed;
                                         `expires_at` (the table's TTL attribute, epoch seconds) removes the
                                         record a little after the lifecycle rule has removed its file
 """
@@ -31,7 +32,8 @@ def _item(record: ExportRecord) -> dict[str, Any]:
 
 
 def _record(data: dict[str, Any]) -> ExportRecord:
-    fields: dict[str, Any] = {name: data.get(name) for name in _FIELDS}
+    # What a record does not hold takes its default (the language of a record from before languages).
+    fields: dict[str, Any] = {name: data[name] for name in _FIELDS if data.get(name) is not None}
     fields["status"] = ExportStatus(data["status"])
     return ExportRecord(**fields)
 

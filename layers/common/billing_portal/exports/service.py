@@ -1,11 +1,15 @@
 """Billed CDR exports of an invoice (help centre: "Export CDR Spreadsheets"): CSV, Excel or PDF, for
-invoices of the last 6 months, with call times in the requesting user's time zone.
+invoices of the last 6 months, with call times in the requesting user's time zone, in their language.
 
 A small export is made within the request (201, with its link); a larger one is recorded as pending and
 queued for the worker (202), and polling gives its status and, when it is ready, a fresh link. Exported
 files expire from S3 by a lifecycle rule, their records by TTL a little later; an expired export is simply
 requested again. The engine (billing_portal.exports.writers) is imported only when an export is made, so that
 answering a poll stays light.
+
+An export is made in the language of the user who asks for it, and its record keeps that language: the
+worker makes it in that language, and its file is never handed to a reader of the other language, who is
+told to ask for one of their own.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing_portal.i18n import Language, Text, _
+from billing_portal.i18n.words import Words, words_in
 from billing_portal.invoices.links import DocumentFiles, safe_filename, sign_link
-from billing_portal.ledger.model import DOCUMENT_ID, EntryType
+from billing_portal.ledger.model import ACCOUNT_NOT_FOUND, DOCUMENT_ID, EntryType
 from billing_portal.ledger.ports import Account, LedgerStore, PortalUser
-from billing_portal.ledger.reading import BILLING_TEAM
 from billing_portal.ledger.retention import CDR_EXPORT_MONTHS, cdr_exports_since
 from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import Conflict, Gone, NotFound
@@ -48,12 +53,15 @@ PENDING_LIMIT = timedelta(hours=6)
 # stays a day longer, so that asking for it says that it expired rather than that it never existed.
 RECORD_OUTLIVES_FILE = timedelta(days=2)
 
-INVOICE_NOT_FOUND = "There is no invoice with this id on your account."
-EXPORT_NOT_FOUND = "There is no export with this id on your account."
-NO_CALLS = "This invoice has no billed calls to export."
-NOT_MADE = f"The export could not be made. Request it again; if it fails again, contact {BILLING_TEAM}."
-NOT_SAVED = (
-    f"The export file could not be saved. Request it again; if it fails again, contact {BILLING_TEAM}."
+INVOICE_NOT_FOUND = _("There is no invoice with this id on your account.")
+EXPORT_NOT_FOUND = _("There is no export with this id on your account.")
+NO_CALLS = _("This invoice has no billed calls to export.")
+NOT_MADE = _("The export could not be made. Request it again; if it fails again, contact {billing_team}.")
+NOT_SAVED = _(
+    "The export file could not be saved. Request it again; if it fails again, contact {billing_team}."
+)
+OTHER_LANGUAGE = _(
+    "This export was requested in another language. Request the export again for a file in yours."
 )
 
 
@@ -108,8 +116,13 @@ class ExportRecord:
     filename: str
     expires_at: int  # epoch seconds: the record's time to live, after its file's
     row_count: int | None = None
-    message: str | None = None
+    message: str | None = None  # why it failed, in `language`
     finished_at: str | None = None
+    language: Language = "en"  # theirs, when they asked: the file's words (records from before: English)
+
+    @property
+    def words(self) -> Words:
+        return words_in(self.language)
 
 
 # -- ports -----------------------------------------------------------------------------------------------
@@ -180,6 +193,18 @@ def usage_mismatch(summary: ExportSummary, invoice: dict[str, Any]) -> str | Non
     return None
 
 
+def usage_names(invoice: dict[str, Any], language: Language) -> dict[str, str]:
+    """The invoice's usage lines in `language`, by the name the billed calls give them (the line's
+    description): a French description where the billing engine gives one."""
+    if language != "fr":
+        return {}
+    return {
+        str(line["description"]): str(line["description_fr"])
+        for line in invoice.get("lines", [])
+        if line.get("category") == "usage" and line.get("description_fr")
+    }
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -209,8 +234,11 @@ class ExportService:
 
     # -- the API ---------------------------------------------------------------------------------------
 
-    def request(self, account_id: str, username: str, invoice_id: str, fmt: str) -> tuple[int, ExportView]:
-        """A new export of the invoice's billed calls: (201, made) or (202, pending, queued)."""
+    def request(
+        self, account_id: str, username: str, invoice_id: str, fmt: str, words: Words
+    ) -> tuple[int, ExportView]:
+        """A new export of the invoice's billed calls, in the requesting user's `words`: (201, made) or
+        (202, pending, queued)."""
         if fmt not in INLINE_CALLS:
             raise ValueError(f"not an export format: {fmt!r}")  # the request model allows only those
         invoice = (
@@ -221,15 +249,19 @@ class ExportService:
         now = self.clock()
         if date.fromisoformat(invoice["issue_date"]) < cdr_exports_since(now.astimezone(UTC).date()):
             raise Gone(
-                f"Call records can be exported for invoices of the last {CDR_EXPORT_MONTHS} months, and "
-                f"invoice {invoice_id} is older. For its call records, contact {BILLING_TEAM}."
+                _(
+                    "Call records can be exported for invoices of the last {months} months, and invoice "
+                    "{invoice_id} is older. For its call records, contact {billing_team}.",
+                    months=CDR_EXPORT_MONTHS,
+                    invoice_id=invoice_id,
+                )
             )
         cdr_file = invoice.get("cdr_file")
         if not cdr_file:
             raise NoCallsToExport(NO_CALLS)
         account = self.ledger.get_account(account_id)
         if account is None:
-            raise NotFound("Account not found.")
+            raise NotFound(ACCOUNT_NOT_FOUND)
         user = self.users.get_user(account_id, username)
         export_id = new_export_id()
         record = ExportRecord(
@@ -243,8 +275,11 @@ class ExportService:
             time_zone=user.time_zone if user else account.time_zone,
             created_at=_iso(now),
             object_key=f"exports/{account_id}/{export_id}.{fmt}",
-            filename=safe_filename(f"CDR-{invoice_id}.{fmt}"),
+            filename=safe_filename(
+                words(_("CDR-{invoice_id}.{extension}", invoice_id=invoice_id, extension=fmt))
+            ),
             expires_at=self._record_expiry(now),
+            language=words.language,
         )
         self.records.put_export(record)
         pending = ExportView(id=export_id, status=ExportStatus.PENDING)
@@ -262,23 +297,27 @@ class ExportService:
             return 202, pending
         return 201, self._view(made)
 
-    def status(self, account_id: str, export_id: str) -> ExportView:
+    def status(self, account_id: str, export_id: str, words: Words) -> ExportView:
+        """The export as a reader of `words` sees it: one made in the other language is not theirs to
+        download (they are told to ask for their own)."""
         record = self.records.get_export(account_id, export_id) if EXPORT_ID.fullmatch(export_id) else None
         if record is None:
             raise NotFound(EXPORT_NOT_FOUND)
+        if record.language != words.language:
+            return ExportView(id=record.id, status=ExportStatus.FAILED, message=words(OTHER_LANGUAGE))
         now = self.clock()
         if record.status is ExportStatus.READY and (
             now.timestamp() >= record.expires_at or not self.files.exists(record.object_key)
         ):
-            return ExportView(
-                id=record.id,
-                status=ExportStatus.FAILED,
-                message=f"This export's file was deleted {self.retention_days} days after it was made, as "
-                "every export's is. Request the export again for a new file.",
+            deleted = _(
+                "This export's file was deleted {days} days after it was made, as every export's is. "
+                "Request the export again for a new file.",
+                days=self.retention_days,
             )
+            return ExportView(id=record.id, status=ExportStatus.FAILED, message=words(deleted))
         waited = now - datetime.fromisoformat(record.created_at)
         if record.status is ExportStatus.PENDING and waited > PENDING_LIMIT:
-            return ExportView(id=record.id, status=ExportStatus.FAILED, message=NOT_MADE)
+            return ExportView(id=record.id, status=ExportStatus.FAILED, message=words(NOT_MADE))
         return self._view(record)
 
     # -- the worker ------------------------------------------------------------------------------------
@@ -296,7 +335,10 @@ class ExportService:
         invoice = self.ledger.get_document(account_id, record.invoice_id)
         account = self.ledger.get_account(account_id)
         if invoice is None or account is None or not invoice.get("cdr_file"):
-            return self._fail(record, f"Invoice {record.invoice_id} is no longer available for export.")
+            return self._fail(
+                record,
+                _("Invoice {invoice_id} is no longer available for export.", invoice_id=record.invoice_id),
+            )
         return self._make(record, invoice, account)
 
     def give_up(self, account_id: str, export_id: str) -> None:
@@ -317,6 +359,8 @@ class ExportService:
             period_start=str(invoice["period_start"]),
             period_end=str(invoice["period_end"]),
             time_zone=record.time_zone,
+            language=record.language,
+            usage_names=usage_names(invoice, record.language),
         )
         cdr_key = str(invoice["cdr_file"]["object_key"])
         context = {"export_id": record.id, "cdr_key": cdr_key}
@@ -326,8 +370,11 @@ class ExportService:
             logger.error("the billed CDR file is missing", extra=context)
             return self._fail(
                 record,
-                f"The billed call records of invoice {record.invoice_id} could not be found. "
-                f"Contact {BILLING_TEAM}.",
+                _(
+                    "The billed call records of invoice {invoice_id} could not be found. Contact "
+                    "{billing_team}.",
+                    invoice_id=record.invoice_id,
+                ),
             )
         except ExportNotSaved:
             logger.exception("the export file could not be saved", extra=context)
@@ -336,8 +383,11 @@ class ExportService:
             logger.exception("the billed CDR file could not be read", extra=context)
             return self._fail(
                 record,
-                f"The billed call records of invoice {record.invoice_id} could not be read. "
-                f"Contact {BILLING_TEAM}.",
+                _(
+                    "The billed call records of invoice {invoice_id} could not be read. Contact "
+                    "{billing_team}.",
+                    invoice_id=record.invoice_id,
+                ),
             )
         mismatch = usage_mismatch(summary, invoice)
         if mismatch is not None:
@@ -345,8 +395,11 @@ class ExportService:
             logger.error("billed calls do not match the invoice", extra={**context, "mismatch": mismatch})
             return self._fail(
                 record,
-                f"The billed call records of invoice {record.invoice_id} do not add up to the invoice's "
-                f"usage charges, so they were not exported. Contact {BILLING_TEAM}.",
+                _(
+                    "The billed call records of invoice {invoice_id} do not add up to the invoice's usage "
+                    "charges, so they were not exported. Contact {billing_team}.",
+                    invoice_id=record.invoice_id,
+                ),
             )
         now = self.clock()
         ready = replace(
@@ -359,8 +412,11 @@ class ExportService:
         self.records.put_export(ready)
         return ready
 
-    def _fail(self, record: ExportRecord, message: str) -> ExportRecord:
-        failed = replace(record, status=ExportStatus.FAILED, message=message, finished_at=_iso(self.clock()))
+    def _fail(self, record: ExportRecord, message: Text) -> ExportRecord:
+        """The export fails, saying why in the words it was asked in (the only reader its record has)."""
+        failed = replace(
+            record, status=ExportStatus.FAILED, message=record.words(message), finished_at=_iso(self.clock())
+        )
         self.records.put_export(failed)
         return failed
 

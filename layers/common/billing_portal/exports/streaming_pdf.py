@@ -26,6 +26,7 @@ BOLD = "F2"
 # Helvetica's metrics; anything else counts as the width of a digit.
 _WIDTHS = {
     " ": 278,
+    "\u00a0": 278,  # the no-break space of French amounts ("1 234,56 $")
     "$": 556,
     ",": 278,
     "-": 333,

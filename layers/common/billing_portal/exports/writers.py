@@ -2,8 +2,13 @@
 
 The source is read as a stream (the gzip CSV of exports/cdr.py, straight from S3) and the export is written
 as a stream, in memory bounded whatever the number of calls. Call start times are shown in the
-requesting user's time zone; the totals add up the billed charges, so they match the invoice's usage lines
-to the cent.
+requesting user's time zone, 24-hour; the totals add up the billed charges, so they match the invoice's
+usage lines to the cent.
+
+The words are the requesting user's language: headings, directions, labels, the PDF's text. The CSV's
+numbers stay machine-readable in both (dot decimals, no grouping, no currency sign), the Excel cells stay
+numbers with a currency format (Excel writes them with the reader's own separators), and the PDF, read by
+people only, writes amounts as the language does ("$1,234.56", "1 234,56 $").
 
 The per-call work is kept lean because an invoice can have millions of calls: raw CSV row lists rather
 than objects, UTC offsets worked out once per hour of calls, and money formatted from integer cents.
@@ -18,10 +23,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from itertools import islice
 from typing import IO, Any
@@ -29,6 +34,9 @@ from zoneinfo import ZoneInfo
 
 from billing_portal.exports import cdr
 from billing_portal.exports.streaming_pdf import BOLD, PageContent, StreamingPdfWriter, WritableTarget, escape
+from billing_portal.i18n import Language, Text, _
+from billing_portal.i18n.formats import decimal
+from billing_portal.i18n.words import Words, words_in
 from billing_portal.shared.money import format_cents
 
 
@@ -48,7 +56,10 @@ EXCEL_MAX_ROWS = 1_048_576  # rows of one Excel worksheet, the heading row inclu
 COPY_CHUNK = 1024 * 1024
 _CSV_FLUSH_ROWS = 2048
 
-DIRECTIONS = {"inbound": "Inbound", "outbound": "Outbound"}
+_DIRECTIONS = {"inbound": _("Inbound"), "outbound": _("Outbound")}
+# Excel's number formats name the currency sign's place; Excel shows the separators of the reader's locale.
+_MONEY_FORMATS: dict[Language, str] = {"en": '"$"#,##0.00', "fr": '#,##0.00 "$"'}
+_RATE_FORMATS: dict[Language, str] = {"en": '"$"0.0000', "fr": '0.0000 "$"'}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +70,14 @@ class ExportHeader:
     period_start: str
     period_end: str
     time_zone: str  # IANA name, the requesting user's
+    language: Language = "en"  # the requesting user's
+    # What the totals call each usage line, by the name the billed calls give it (the invoice line's
+    # description), where the reader's language names it otherwise.
+    usage_names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def words(self) -> Words:
+        return words_in(self.language)
 
 
 @dataclass(frozen=True)
@@ -68,18 +87,34 @@ class ExportSummary:
     cents_by_category: dict[str, int]
 
 
-def headings(time_zone: str) -> list[str]:
+def headings(time_zone: str, words: Words) -> list[str]:
     return [
-        f"Call start ({time_zone})",
-        "Duration",
-        "Calling number",
-        "Called number",
-        "Direction",
-        "Destination",
-        "Line",
-        "Rate per minute",
-        "Charge",
+        words(text)
+        for text in (
+            _("Call start ({time_zone})", time_zone=time_zone),
+            _("Duration"),
+            _("Calling number"),
+            _("Called number"),
+            _("Direction"),
+            _("Destination"),
+            _("Line"),
+            _("Rate per minute"),
+            _("Charge"),
+        )
     ]
+
+
+def directions(words: Words) -> dict[str, str]:
+    """How a call's direction is shown, by how the billed file writes it."""
+    return {raw: words(shown) for raw, shown in _DIRECTIONS.items()}
+
+
+def _period(header: ExportHeader) -> Text:
+    return _(
+        "{start} to {end}",
+        start=date.fromisoformat(header.period_start),
+        end=date.fromisoformat(header.period_end),
+    )
 
 
 def format_duration(seconds: int) -> str:
@@ -103,11 +138,13 @@ class _Totals:
     def summary(self) -> ExportSummary:
         return ExportSummary(self.row_count, self.total_cents, dict(sorted(self.cents_by_category.items())))
 
-    def rows(self) -> list[tuple[str, int]]:
+    def rows(self, header: ExportHeader) -> list[tuple[str, int]]:
         """The money lines of the totals block: label and cents."""
-        lines = [("Total charge", self.total_cents)]
+        words = header.words
+        lines = [(words(_("Total charge")), self.total_cents)]
         lines.extend(
-            (f"Total {category}", cents) for category, cents in sorted(self.cents_by_category.items())
+            (words(_("Total {category}", category=header.usage_names.get(category, category))), cents)
+            for category, cents in sorted(self.cents_by_category.items())
         )
         return lines
 
@@ -209,13 +246,14 @@ class _CsvLines:
     quoted form is looked up, and a batch whose other fields hold a character that needs quoting (never,
     from the billing engine) goes through csv.writer instead."""
 
-    def __init__(self, time_zone: str, totals: _Totals) -> None:
+    def __init__(self, time_zone: str, totals: _Totals, shown_directions: dict[str, str]) -> None:
         self.times = _LocalTimes(time_zone)
         self.totals = totals
         self.durations: dict[str, str] = {}
         self.charges: dict[str, tuple[int, str]] = {}
         self.quoted: dict[str, str] = {}
-        self.directions = {raw: _csv_field(shown) for raw, shown in DIRECTIONS.items()}
+        self.shown_directions = shown_directions
+        self.directions = {raw: _csv_field(shown) for raw, shown in shown_directions.items()}
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
@@ -267,19 +305,21 @@ class _CsvLines:
         self.totals.row_count += len(batch)
         self.totals.total_cents += total
         if any(special in "".join(plain) for special in _CSV_SPECIAL):
-            return self.written(_csv_rows(batch, times, directions_shown=DIRECTIONS))
+            return self.written(_csv_rows(batch, times, directions_shown=self.shown_directions))
         return "".join(lines)
 
 
 def _write_csv(rows: Iterator[list[str]], target: WritableTarget, header: ExportHeader) -> _Totals:
     totals = _Totals()
-    lines = _CsvLines(header.time_zone, totals)
+    words = header.words
+    lines = _CsvLines(header.time_zone, totals, directions(words))
     target.write(b"\xef\xbb\xbf")  # the BOM makes Excel read the file as UTF-8 (accents)
-    target.write(lines.written([headings(header.time_zone)]).encode("utf-8"))
+    target.write(lines.written([headings(header.time_zone, words)]).encode("utf-8"))
     while batch := list(islice(rows, _CSV_FLUSH_ROWS)):
         target.write(lines.batch(batch).encode("utf-8"))
-    trailer: list[tuple[object, ...]] = [(), ("Number of calls", totals.row_count)]
-    trailer.extend((label, format_cents(cents)) for label, cents in totals.rows())
+    # Machine-readable numbers whatever the language: a plain count, dot decimals.
+    trailer: list[tuple[object, ...]] = [(), (words(_("Number of calls")), totals.row_count)]
+    trailer.extend((label, format_cents(cents)) for label, cents in totals.rows(header))
     target.write(lines.written(trailer).encode("utf-8"))
     return totals
 
@@ -345,18 +385,20 @@ class _CallsWorkbook:
 
     _WIDTHS = (20, 10, 16, 16, 10, 28, 16, 15, 12)
 
-    def __init__(self, path: str, time_zone: str) -> None:
+    def __init__(self, path: str, header: ExportHeader) -> None:
         import xlsxwriter  # only the export worker and small exports need it
 
+        self.words = header.words
         self.book = xlsxwriter.Workbook(path, {"constant_memory": True})
         self.bold = self.book.add_format({"bold": True})
         # The call rows are written as XML: their cells name formats by index.
         self.when = self._format_index("yyyy-mm-dd hh:mm:ss")
         self.elapsed = self._format_index("[h]:mm:ss")
-        self.rate = self._format_index("0.0000")
-        self.money = self.book.add_format({"num_format": "#,##0.00"})
+        self.rate = self._format_index(_RATE_FORMATS[header.language])
+        self.money = self.book.add_format({"num_format": _MONEY_FORMATS[header.language]})
         self.money_index = self.money._get_xf_index()
-        self.titles = headings(time_zone)
+        self.titles = headings(header.time_zone, self.words)
+        self.directions = directions(self.words)
         self._sheet_class = _calls_sheet_class()
         self.calls_sheets = 0
 
@@ -366,9 +408,8 @@ class _CallsWorkbook:
     def new_calls_sheet(self) -> Any:
         self.calls_sheets += 1
         number = self.calls_sheets
-        sheet = self.book.add_worksheet(
-            "Calls" if number == 1 else f"Calls {number}", worksheet_class=self._sheet_class
-        )
+        name = _("Calls") if number == 1 else _("Calls {number}", number=number)
+        sheet = self.book.add_worksheet(self.words(name), worksheet_class=self._sheet_class)
         for column, width in enumerate(self._WIDTHS):
             sheet.set_column(column, column, width)
         sheet.freeze_panes(1, 0)
@@ -377,22 +418,28 @@ class _CallsWorkbook:
         return sheet
 
     def add_totals_sheet(self, header: ExportHeader, totals: _Totals) -> None:
-        summary = self.book.add_worksheet("Totals")
+        words = self.words
+        summary = self.book.add_worksheet(words(_("Totals")))
         summary.set_column(0, 0, 40)
         summary.set_column(1, 1, 16)
+        account = _(
+            "{account_name} ({account_number})",
+            account_name=header.account_name,
+            account_number=header.account_number,
+        )
         about = (
-            ("Account", f"{header.account_name} ({header.account_number})"),
-            ("Invoice", header.invoice_id),
-            ("Billing period", f"{header.period_start} to {header.period_end}"),
-            ("Times shown in", header.time_zone),
+            (_("Account"), words(account)),
+            (_("Invoice"), header.invoice_id),
+            (_("Billing period"), words(_period(header))),
+            (_("Times shown in"), header.time_zone),
         )
         for line, (label, value) in enumerate(about):
-            summary.write_string(line, 0, label, self.bold)
+            summary.write_string(line, 0, words(label), self.bold)
             summary.write_string(line, 1, value)
-        summary.write_string(5, 0, "Number of calls", self.bold)
+        summary.write_string(5, 0, words(_("Number of calls")), self.bold)
         summary.write_number(5, 1, totals.row_count)
-        for line, (label, cents) in enumerate(totals.rows(), start=6):
-            summary.write_string(line, 0, label, self.bold)
+        for line, (total_label, cents) in enumerate(totals.rows(header), start=6):
+            summary.write_string(line, 0, total_label, self.bold)
             summary.write_number(line, 1, cents / 100, self.money)
 
 
@@ -419,6 +466,7 @@ def _write_xlsx_calls(
     by_category = totals.cents_by_category
     when, elapsed, rate, money = workbook.when, workbook.elapsed, workbook.rate, workbook.money_index
     write_xml_row = workbook.new_calls_sheet().write_xml_row
+    shown_directions = workbook.directions
     durations: dict[str, float] = {}
     charges: dict[str, int] = {}
     count = total = line = 0
@@ -437,7 +485,7 @@ def _write_xlsx_calls(
         if days is None:
             days = durations[row[2]] = int(row[2]) / 86400
         n = line + 1
-        texts = (row[3], row[4], DIRECTIONS.get(row[5], row[5]), row[6], row[7])
+        texts = (row[3], row[4], shown_directions.get(row[5], row[5]), row[6], row[7])
         write_xml_row(
             line,
             f'<c r="A{n}" s="{when}"><v>{times.excel_serial(row[1])!r}</v></c>'
@@ -460,7 +508,7 @@ def _write_xlsx(
     descriptor, tmp_path = tempfile.mkstemp(suffix=".xlsx")
     os.close(descriptor)
     try:
-        workbook = _CallsWorkbook(tmp_path, header.time_zone)
+        workbook = _CallsWorkbook(tmp_path, header)
         totals = _write_xlsx_calls(rows, workbook, _LocalTimes(header.time_zone), rows_per_sheet)
         workbook.add_totals_sheet(header, totals)
         workbook.book.close()
@@ -510,8 +558,9 @@ class _PdfPages:
     def __init__(self, writer: StreamingPdfWriter, header: ExportHeader) -> None:
         self.writer = writer
         self.header = header
-        self.titles = [escape(title) for title in headings(header.time_zone)]
-        self.titles[0] = "Call start"
+        self.words = words = header.words
+        self.titles = [escape(title) for title in headings(header.time_zone, words)]
+        self.titles[0] = escape(words(_("Call start")))  # the time zone goes on a line of its own
         self.page: PageContent | None = None
         self.y = 0.0
 
@@ -519,14 +568,25 @@ class _PdfPages:
         page = PageContent()
         number = self.writer.page_count + 1
         top = _PAGE_HEIGHT - _MARGIN
+        words = self.words
         if number == 1:
             head = self.header
-            page.text(_MARGIN, top - 10, escape(f"Billed calls — invoice {head.invoice_id}"), 14, BOLD)
-            page.text(_MARGIN, top - 28, escape(f"{head.account_name} — account {head.account_number}"), 10)
-            page.text(
-                _MARGIN, top - 42, escape(f"Billing period {head.period_start} to {head.period_end}"), 10
+            heading = _("Billed calls — invoice {invoice_id}", invoice_id=head.invoice_id)
+            account = _(
+                "{account_name} — account {account_number}",
+                account_name=head.account_name,
+                account_number=head.account_number,
             )
-            page.text(_MARGIN, top - 56, escape(f"Call start times in {head.time_zone}"), 10)
+            period = _(
+                "Billing period {start} to {end}",
+                start=date.fromisoformat(head.period_start),
+                end=date.fromisoformat(head.period_end),
+            )
+            zone = _("Call start times in {time_zone}", time_zone=head.time_zone)
+            page.text(_MARGIN, top - 10, escape(words(heading)), 14, BOLD)
+            page.text(_MARGIN, top - 28, escape(words(account)), 10)
+            page.text(_MARGIN, top - 42, escape(words(period)), 10)
+            page.text(_MARGIN, top - 56, escape(words(zone)), 10)
             top -= _TITLE_HEIGHT
         for column, title in zip(_COLUMNS, self.titles, strict=True):
             if column.right_aligned:
@@ -534,7 +594,8 @@ class _PdfPages:
             else:
                 page.text(column.x, top - 10, title, _SIZE, BOLD)
         page.text(_COLUMNS[0].x, top - 20, escape(f"({self.header.time_zone})"), _SIZE, BOLD)
-        page.text_right(_PAGE_WIDTH - _MARGIN, _FOOTER_Y, f"Page {number}", _SIZE)
+        page_number = escape(words(_("Page {number}", number=number)))
+        page.text_right(_PAGE_WIDTH - _MARGIN, _FOOTER_Y, page_number, _SIZE)
         self.page = page
         self.y = top - 20 - _LEADING - 2
         return page
@@ -557,27 +618,42 @@ class _PdfPages:
 def _write_pdf(rows: Iterator[list[str]], target: WritableTarget, header: ExportHeader) -> _Totals:
     totals = _Totals()
     times = _LocalTimes(header.time_zone)
-    writer = StreamingPdfWriter(target, _PAGE_WIDTH, _PAGE_HEIGHT, f"Billed calls {header.invoice_id}")
+    words = header.words
+    title = words(_("Billed calls {invoice_id}", invoice_id=header.invoice_id))
+    writer = StreamingPdfWriter(target, _PAGE_WIDTH, _PAGE_HEIGHT, title)
     pages = _PdfPages(writer, header)
+    shown_directions = directions(words)
+    # Each distinct duration, rate and charge is written out once: calls repeat them a lot.
     durations: dict[str, str] = {}
+    rates: dict[str, str] = {}
+    charges: dict[str, tuple[int, str]] = {}
     columns = _COLUMNS
     for row in rows:
-        cents = int(row[10])
-        totals.add(row[8], cents)
+        charge = charges.get(row[10])
+        if charge is None:
+            cents = int(row[10])
+            charge = charges[row[10]] = (cents, words.money(cents))
+        totals.add(row[8], charge[0])
         duration = durations.get(row[2])
         if duration is None:
             duration = durations[row[2]] = format_duration(int(row[2]))
+        rate = rates.get(row[9])
+        if rate is None:
+            try:
+                rate = rates[row[9]] = decimal(row[9], words.language)
+            except ArithmeticError:  # what decimal.Decimal raises for text that is not a number
+                raise ValueError(f"not a rate: {row[9]!r}") from None
         page = pages.room(1)
         cells = (
             times.text(row[1]),
             duration,
             row[3],
             row[4],
-            DIRECTIONS.get(row[5], row[5]),
+            shown_directions.get(row[5], row[5]),
             row[6],
             row[7],
-            row[9],
-            format_cents(cents),
+            rate,
+            charge[1],
         )
         y = pages.y
         for column, cell in zip(columns, cells, strict=True):
@@ -587,8 +663,8 @@ def _write_pdf(rows: Iterator[list[str]], target: WritableTarget, header: Export
             else:
                 page.text(column.x, y, text, _SIZE)
         pages.y -= _LEADING
-    lines = [("Number of calls", str(totals.row_count))]
-    lines.extend((label, format_cents(cents)) for label, cents in totals.rows())
+    lines = [(words(_("Number of calls")), words.number(totals.row_count))]
+    lines.extend((label, words.money(cents)) for label, cents in totals.rows(header))
     page = pages.room(len(lines) + 1)
     pages.y -= _LEADING / 2
     for label, value in lines:

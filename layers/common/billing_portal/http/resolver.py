@@ -24,7 +24,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
-from billing_portal.http.errors import error_body, validation_failed
+from billing_portal.http.errors import error_body, invalid, validation_failed
+from billing_portal.i18n import _
+from billing_portal.i18n.words import Words, preferred_language, words_in
 from billing_portal.ledger.ports import UserSessions
 from billing_portal.shared.errors import (
     BadRequest,
@@ -83,7 +85,7 @@ class Caller:
 # asks the portal's record of the user, and refuses the token when the user is no longer one of the
 # account's, or when its sign-in is older than the record's `valid_from`.
 
-SIGN_IN = "Sign in to continue."
+SIGN_IN = _("Sign in to continue.")
 
 
 class SessionRecords(Protocol):
@@ -193,10 +195,15 @@ def _template_path(path: str) -> str:
     return re.sub(r"<(\w+)>", r"{\1}", path)
 
 
-def error_response(error: PortalError) -> Response:
+def error_response(error: PortalError, words: Words) -> Response:
     return Response(
-        status_code=error.status, content_type="application/json", body=json.dumps(error_body(error))
+        status_code=error.status, content_type="application/json", body=json.dumps(error_body(error, words))
     )
+
+
+def request_words(headers: Mapping[str, str]) -> Words:
+    """The words of a request no one is signed in to (yet): its `Accept-Language`."""
+    return words_in(preferred_language(_Headers(headers).get("accept-language")))
 
 
 def _json_depth(data: Any) -> int:
@@ -256,22 +263,25 @@ class PortalResolver:
         self._session_confirmed = False
         self.current_event = Request({})
         self.lambda_context: Any = None
+        # The reader's words: their own language once their session is confirmed, `Accept-Language` before.
+        self.words = words_in("en")
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         # Kept on this resolver, not shared: the local stack runs a function's execution environments as
         # threads of one process, and a request must never read another's.
         self.current_event = Request(event)
         self.lambda_context = context
+        self.words = request_words(self.current_event.headers)
         route = (str(event.get("httpMethod") or "").upper(), str(event.get("resource") or ""))
         try:
             run = self._routes.get(route)
             if run is None:
-                raise NotFound("There is no such resource.")
+                raise NotFound(_("There is no such resource."))
             answer = run(**dict(event.get("pathParameters") or {}))
         except PortalError as error:
-            answer = error_response(error)
+            answer = error_response(error, self.words)
         except ValidationError as error:
-            answer = error_response(validation_failed(error))
+            answer = error_response(validation_failed(error), self.words)
         return answer.as_proxy_answer()
 
     def operation(
@@ -360,29 +370,34 @@ class PortalResolver:
     def parse_body(self, model: type[ModelT]) -> ModelT:
         raw = self.current_event.body
         if raw is None or raw == "":
-            raise BadRequest("The request needs a JSON body.")
+            raise BadRequest(_("The request needs a JSON body."))
         content_type = self.current_event.headers.get("content-type") or ""
         media_type = content_type.split(";")[0].strip().lower()
         if media_type and media_type != "application/json" and not media_type.endswith("+json"):
             # A browser posts a form or plain text to any site without asking first: JSON only, always.
-            raise UnsupportedMediaType("Send the request body as JSON, with Content-Type: application/json.")
+            raise UnsupportedMediaType(
+                _("Send the request body as JSON, with Content-Type: application/json.")
+            )
         if self.current_event.is_base64_encoded:
-            raise BadRequest("The request body must be JSON text.")
+            raise BadRequest(_("The request body must be JSON text."))
         too_deep = BadRequest(
-            f"The request body nests deeper than {MAX_JSON_DEPTH} levels of arrays and objects."
+            _(
+                "The request body nests deeper than {depth} levels of arrays and objects.",
+                depth=MAX_JSON_DEPTH,
+            )
         )
         try:
             data = json.loads(raw, object_pairs_hook=_unique_names, parse_constant=_not_json)
         except ValueError:
             # JSONDecodeError, an integer literal past Python's digit limit, a name given twice, NaN or
             # Infinity.
-            raise BadRequest("The request body is not valid JSON.") from None
+            raise BadRequest(_("The request body is not valid JSON.")) from None
         except RecursionError:
             raise too_deep from None  # deeper than the parser's own stack
         if _json_depth(data) > MAX_JSON_DEPTH:
             raise too_deep
         if not isinstance(data, dict):
-            raise ValidationFailed("The request body must be a JSON object.")
+            raise ValidationFailed(_("The request body must be a JSON object."))
         return self._validated(model, data)
 
     def parse_query(self, model: type[ModelT]) -> ModelT:
@@ -394,13 +409,12 @@ class PortalResolver:
         values = {name: multi.get(name) or [value] for name, value in single.items()}
         fields = _query_fields(model)
         repeated = [
-            FieldProblem(name, "must be given once, not repeated")
+            FieldProblem(name, _("must be given once, not repeated"))
             for name, given in values.items()
             if len(given) > 1 and name in fields and not _takes_a_list(fields[name])
         ]
         if repeated:
-            summary = "; ".join(f"{p.field}: {p.message}" for p in repeated[:3])
-            raise ValidationFailed(f"The request is not valid: {summary}.", repeated)
+            raise invalid("request", repeated)
         return self._validated(model, {name: ",".join(given) for name, given in values.items()})
 
     @staticmethod
@@ -425,9 +439,10 @@ class PortalResolver:
         """The caller, once their record (`sessions`, as read for them) shows the token still speaks for
         them; NotSignedIn otherwise, as when there is no token."""
         caller = self.caller()
-        if not session_is_current(self._claims(), sessions):
+        if sessions is None or not session_is_current(self._claims(), sessions):
             raise NotSignedIn(SIGN_IN)
         self._session_confirmed = True
+        self.words = words_in(sessions.language)
         return caller
 
     def _claims(self) -> dict[str, str]:
@@ -450,10 +465,11 @@ def _resolve(app: PortalResolver, event: dict[str, Any], context: Any) -> dict[s
     except Exception:
         # Anything unexpected is logged with its stack and answered with a generic 500: no internals leak.
         logger.exception("unhandled error")
+        message = request_words(event.get("headers") or {})(_("Something went wrong on our side."))
         answer = {
             "statusCode": 500,
             "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"message": "Something went wrong on our side.", "code": "internal_error"}),
+            "body": json.dumps({"message": message, "code": "internal_error"}),
             "isBase64Encoded": False,
         }
     # One line a request, with its correlation id: the route's template (never the path itself, which may

@@ -1,7 +1,9 @@
-"""An invoice as the PDF a customer downloads, drawn with reportlab.
+"""An invoice as the PDF a customer downloads, drawn with reportlab in the reader's language: its labels,
+amounts ("$1,234.56", "1 234,56 $"), dates, the taxes' names (GST or TPS) and the provider's names.
 
 Only the invoice PDF function imports this module (reportlab costs a noticeable share of a cold start).
-The standard Helvetica fonts use WinAnsi encoding, which covers French accents (Montréal, Québec).
+The standard Helvetica fonts use WinAnsi encoding, which covers French accents (Montréal, Québec); it has
+one space glyph, which draws the no-break spaces of French amounts too.
 The output is invariant (no creation time, no random document id): drawing the same invoice twice gives
 the same bytes, so two requests racing to draw and store it leave the same file.
 """
@@ -31,30 +33,14 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from billing_portal.i18n import _
+from billing_portal.i18n.words import Words
 from billing_portal.ledger.model import ACCOUNT_CREDIT
 from billing_portal.ledger.ports import Account, Address
-from billing_portal.shared.money import format_cents
+from billing_portal.ledger.taxes import tax_label
 
-PROVIDER = "net2phone Canada"
-BILLING_EMAIL = "billing@net2phone.ca"
-BILLING_PHONE = "1-877-498-3772 (option 4)"
-PORTAL = "net2phone Canada Billing Portal"
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_CATEGORY_TITLES = {"service": "Services", "usage": "Usage"}
+_CATEGORY_TITLES = {"service": _("Services"), "usage": _("Usage")}
+_CATEGORY_TOTALS = {"service": _("Total services"), "usage": _("Total usage")}
 
 _PAGE_WIDTH, _PAGE_HEIGHT = LETTER
 _MARGIN = 0.75 * inch
@@ -84,26 +70,25 @@ _HEADING = ParagraphStyle(
 )
 
 
-def dollars(cents: int) -> str:
-    """`123456` -> `"$1,234.56"`, `-2000` -> `"-$20.00"`: integer cents, never floats."""
-    whole, _, fraction = format_cents(abs(cents)).partition(".")
-    return f"{'-' if cents < 0 else ''}${int(whole):,}.{fraction}"
+def _day(value: str | date) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def long_date(value: str | date) -> str:
-    """`2026-10-01` -> `October 1, 2026`, whatever the process's locale."""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
-def applied_label(source_id: str) -> str:
+def applied_label(source_id: str, words: Words) -> str:
     if source_id == ACCOUNT_CREDIT:
-        return "Credit on account"
+        return words(_("Credit on account"))
     if source_id.startswith("PAY-"):
-        return f"Payment {source_id}"
+        return words(_("Payment {payment_id}", payment_id=source_id))
     if source_id.startswith("CR-"):
-        return f"Credit {source_id}"
+        return words(_("Credit {credit_id}", credit_id=source_id))
     return source_id
+
+
+def line_description(line: dict[str, Any], words: Words) -> str:
+    """The line as the billing engine describes it, in French when it gives a French description."""
+    if words.language == "fr" and line.get("description_fr"):
+        return str(line["description_fr"])
+    return str(line["description"])
 
 
 def _text(value: object, style: ParagraphStyle = _BODY) -> Paragraph:
@@ -120,18 +105,19 @@ def _address_lines(address: Address) -> list[str]:
     return lines
 
 
-def _header(invoice: dict[str, Any]) -> Table:
+def _header(invoice: dict[str, Any], words: Words) -> Table:
+    brand = words.brand
     provider = [
-        Paragraph(escape(PROVIDER), _PROVIDER),
-        _text("Billing Team", _SMALL),
-        _text(BILLING_EMAIL, _SMALL),
-        _text(BILLING_PHONE, _SMALL),
+        Paragraph(escape(brand["provider"]), _PROVIDER),
+        _text(words(_("Billing Team")), _SMALL),
+        _text(brand["billing_email"], _SMALL),
+        _text(brand["billing_phone"], _SMALL),
     ]
     title = [
-        Paragraph("INVOICE", _TITLE),
-        _text(f"Invoice number {invoice['id']}", _RIGHT),
-        _text(f"Issue date {long_date(invoice['issue_date'])}", _RIGHT),
-        _text(f"Due date {long_date(invoice['due_date'])}", _RIGHT),
+        Paragraph(escape(words(_("INVOICE"))), _TITLE),
+        _text(words(_("Invoice number {invoice_id}", invoice_id=invoice["id"])), _RIGHT),
+        _text(words(_("Issue date {date}", date=_day(invoice["issue_date"]))), _RIGHT),
+        _text(words(_("Due date {date}", date=_day(invoice["due_date"]))), _RIGHT),
     ]
     table = Table([[provider, title]], colWidths=[_BODY_WIDTH * 0.55, _BODY_WIDTH * 0.45])
     table.setStyle(
@@ -148,20 +134,21 @@ def _header(invoice: dict[str, Any]) -> Table:
     return table
 
 
-def _parties(invoice: dict[str, Any], account: Account) -> Table:
-    bill_to = [_text("Bill to", _SMALL), _text(account.name, _BOLD)]
+def _parties(invoice: dict[str, Any], account: Account, words: Words) -> Table:
+    bill_to = [_text(words(_("Bill to")), _SMALL), _text(account.name, _BOLD)]
     bill_to += [_text(line) for line in _address_lines(account.billing_address)]
-    period = f"{long_date(invoice['period_start'])} to {long_date(invoice['period_end'])}"
+    period = _("{start} to {end}", start=_day(invoice["period_start"]), end=_day(invoice["period_end"]))
     details = [
-        ["Account number", account.account_number],
-        ["Account name", account.name],
-        ["Billing period", period],
-        ["Issue date", long_date(invoice["issue_date"])],
-        ["Due date", long_date(invoice["due_date"])],
+        (_("Account number"), account.account_number),
+        (_("Account name"), account.name),
+        (_("Billing period"), words(period)),
+        (_("Issue date"), words.date(_day(invoice["issue_date"]))),
+        (_("Due date"), words.date(_day(invoice["due_date"]))),
     ]
+    label_width = 1.2 * inch  # "Période de facturation" on one line
     account_table = Table(
-        [[_text(label, _SMALL), _text(value)] for label, value in details],
-        colWidths=[1.1 * inch, _BODY_WIDTH * 0.55 - 1.1 * inch],
+        [[_text(words(label), _SMALL), _text(value)] for label, value in details],
+        colWidths=[label_width, _BODY_WIDTH * 0.6 - label_width],
     )
     account_table.setStyle(
         TableStyle(
@@ -173,7 +160,8 @@ def _parties(invoice: dict[str, Any], account: Account) -> Table:
             ]
         )
     )
-    table = Table([[bill_to, account_table]], colWidths=[_BODY_WIDTH * 0.45, _BODY_WIDTH * 0.55])
+    # Wide enough for the billing period on one line in either language.
+    table = Table([[bill_to, account_table]], colWidths=[_BODY_WIDTH * 0.4, _BODY_WIDTH * 0.6])
     table.setStyle(
         TableStyle(
             [
@@ -191,18 +179,18 @@ def _balance_due(invoice: dict[str, Any]) -> int:
     return balance
 
 
-def _summary(invoice: dict[str, Any]) -> Table:
+def _summary(invoice: dict[str, Any], words: Words) -> Table:
     """The three figures a customer looks for first, in a shaded band."""
     cells = [
         [
-            _text("Total this invoice", _SMALL),
-            _text("Payments and credits applied", _SMALL),
-            _text(f"Balance due by {long_date(invoice['due_date'])}", _SMALL),
+            _text(words(_("Total this invoice")), _SMALL),
+            _text(words(_("Payments and credits applied")), _SMALL),
+            _text(words(_("Balance due by {date}", date=_day(invoice["due_date"]))), _SMALL),
         ],
         [
-            _text(dollars(invoice["total_cents"]), _BOLD),
-            _text(dollars(-invoice["amount_paid_cents"]), _BOLD),
-            _text(dollars(_balance_due(invoice)), _BOLD),
+            _text(words.money(invoice["total_cents"]), _BOLD),
+            _text(words.money(-invoice["amount_paid_cents"]), _BOLD),
+            _text(words.money(_balance_due(invoice)), _BOLD),
         ],
     ]
     table = Table(cells, colWidths=[_BODY_WIDTH / 3] * 3)
@@ -218,17 +206,24 @@ def _summary(invoice: dict[str, Any]) -> Table:
     return table
 
 
-def _lines_table(title: str, lines: list[dict[str, Any]]) -> Table:
+def _lines_table(total_label: str, lines: list[dict[str, Any]], words: Words) -> Table:
     """One section of charges; the column headings repeat on every page the table flows onto."""
     rows: list[list[Any]] = [
-        [_text("Description", _BOLD), _text("Quantity", _BOLD_RIGHT), _text("Amount", _BOLD_RIGHT)],
+        [
+            _text(words(_("Description")), _BOLD),
+            _text(words(_("Quantity")), _BOLD_RIGHT),
+            _text(words(_("Amount")), _BOLD_RIGHT),
+        ],
     ]
     rows += [
-        [_text(line["description"]), f"{line['quantity']:,}", dollars(line["amount_cents"])] for line in lines
+        [
+            _text(line_description(line, words)),
+            words.number(int(line["quantity"])),
+            words.money(line["amount_cents"]),
+        ]
+        for line in lines
     ]
-    rows.append(
-        [_text(f"Total {title.lower()}", _BOLD), "", dollars(sum(li["amount_cents"] for li in lines))]
-    )
+    rows.append([_text(total_label, _BOLD), "", words.money(sum(li["amount_cents"] for li in lines))])
     table = Table(rows, colWidths=[_BODY_WIDTH - 2.4 * inch, 1.0 * inch, 1.4 * inch], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -250,27 +245,38 @@ def _lines_table(title: str, lines: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _sections(lines: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Service lines, then usage lines, then any other category, each in the invoice's order."""
+def _sections(lines: list[dict[str, Any]], words: Words) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """Service lines, then usage lines, then any other category, each in the invoice's order: each
+    section's title, the label of its total, and its lines."""
     order = list(_CATEGORY_TITLES) + sorted({line["category"] for line in lines} - set(_CATEGORY_TITLES))
     sections = []
     for category in order:
         of_category = [line for line in lines if line["category"] == category]
-        if of_category:
-            sections.append((_CATEGORY_TITLES.get(category, str(category).capitalize()), of_category))
+        if not of_category:
+            continue
+        if category in _CATEGORY_TITLES:
+            title, total = words(_CATEGORY_TITLES[category]), words(_CATEGORY_TOTALS[category])
+        else:  # a category of the billing engine's own, named as it names it
+            title = str(category).capitalize()
+            total = words(_("Total {category}", category=title))
+        sections.append((title, total, of_category))
     return sections
 
 
-def _totals(invoice: dict[str, Any]) -> Table:
-    rows: list[tuple[str, str]] = [("Subtotal", dollars(invoice["subtotal_cents"]))]
-    rows += [(str(tax["name"]), dollars(tax["amount_cents"])) for tax in invoice["taxes"]]
-    rows.append(("Total", dollars(invoice["total_cents"])))
+def _totals(invoice: dict[str, Any], words: Words) -> Table:
+    money = words.money
+    rows: list[tuple[str, str]] = [(words(_("Subtotal")), money(invoice["subtotal_cents"]))]
+    rows += [
+        (words(tax_label(str(tax["name"]), str(tax["rate"]))), money(tax["amount_cents"]))
+        for tax in invoice["taxes"]
+    ]
+    rows.append((words(_("Total")), money(invoice["total_cents"])))
     total_row = len(rows) - 1
     applied = invoice.get("applied") or []
-    rows += [(applied_label(a["source_id"]), dollars(-a["cents"])) for a in applied]
+    rows += [(applied_label(a["source_id"], words), money(-a["cents"])) for a in applied]
     if not applied:
-        rows.append(("Payments and credits applied", dollars(0)))
-    rows.append(("Balance due", dollars(_balance_due(invoice))))
+        rows.append((words(_("Payments and credits applied")), money(0)))
+    rows.append((words(_("Balance due")), money(_balance_due(invoice))))
     label_width = 2.6 * inch
     table = Table(
         [["", label, amount] for label, amount in rows],
@@ -294,34 +300,54 @@ def _totals(invoice: dict[str, Any]) -> Table:
     return table
 
 
-def _how_to_pay(invoice: dict[str, Any]) -> list[Flowable]:
+def _how_to_pay(invoice: dict[str, Any], words: Words) -> list[Flowable]:
+    due = _day(invoice["due_date"])
     return [
-        Paragraph("How to pay", _HEADING),
+        Paragraph(escape(words(_("How to pay"))), _HEADING),
         _text(
-            f"Pay online in the {PORTAL}: sign in, then choose Make a Payment on the Account Dashboard "
-            "to pay with a saved card or a new one. Please pay the balance due by "
-            f"{long_date(invoice['due_date'])}."
+            words(
+                _(
+                    "Pay online in the {provider} {portal}: sign in, then choose Make a Payment on the "
+                    "Account Dashboard to pay with a saved card or a new one. Please pay the balance due by "
+                    "{date}.",
+                    date=due,
+                )
+            )
         ),
         Spacer(0, 4),
         _text(
-            "Auto Pay: turn on Auto Pay in the Billing Portal and each invoice is charged to your chosen "
-            "saved card on its due date."
+            words(
+                _(
+                    "Auto Pay: turn on Auto Pay in the {portal} and each invoice is charged to your chosen "
+                    "saved card on its due date."
+                )
+            )
         ),
         Spacer(0, 4),
-        _text(
-            f"Questions about this invoice? Contact the {PROVIDER} Billing Team at {BILLING_EMAIL} "
-            f"or {BILLING_PHONE}."
-        ),
+        _text(words(_("Questions about this invoice? Contact {billing_team}."))),
     ]
 
 
-def _story(invoice: dict[str, Any], account: Account) -> list[Flowable]:
-    story: list[Flowable] = [_header(invoice), _parties(invoice, account), Spacer(0, 12), _summary(invoice)]
-    for title, lines in _sections(invoice["lines"]):
+def _story(invoice: dict[str, Any], account: Account, words: Words) -> list[Flowable]:
+    story: list[Flowable] = [
+        _header(invoice, words),
+        _parties(invoice, account, words),
+        Spacer(0, 12),
+        _summary(invoice, words),
+    ]
+    for title, total, lines in _sections(invoice["lines"], words):
         # A section starts on a new page rather than leave its heading alone at the foot of one.
-        story += [CondPageBreak(inch), Paragraph(escape(title), _HEADING), _lines_table(title, lines)]
+        story += [
+            CondPageBreak(inch),
+            Paragraph(escape(title), _HEADING),
+            _lines_table(total, lines, words),
+        ]
     # The totals and the payment instructions each stay on one page.
-    story += [Spacer(0, 12), KeepTogether([_totals(invoice)]), KeepTogether(_how_to_pay(invoice))]
+    story += [
+        Spacer(0, 12),
+        KeepTogether([_totals(invoice, words)]),
+        KeepTogether(_how_to_pay(invoice, words)),
+    ]
     return story
 
 
@@ -335,9 +361,23 @@ def _fit(text: str, width: float, size: float, font: str = "Helvetica") -> str:
 
 
 def _page_decorator(
-    invoice: dict[str, Any], account: Account, page_count: int | None
+    invoice: dict[str, Any], account: Account, words: Words, page_count: int | None
 ) -> Callable[[Any, Any], None]:
     """The footer of every page: who and what, and `Page N of M` (M from the first pass)."""
+    about = words(
+        _(
+            "{provider} · Invoice {invoice_id} · Account {account_number}",
+            invoice_id=invoice["id"],
+            account_number=account.account_number,
+        )
+    )
+    continued = words(
+        _(
+            "Invoice {invoice_id} (continued) · {account_name}",
+            invoice_id=invoice["id"],
+            account_name=account.name,
+        )
+    )
 
     def decorate(canvas: Any, _doc: Any) -> None:
         canvas.saveState()
@@ -345,19 +385,21 @@ def _page_decorator(
         canvas.setFillColor(_MUTED)
         canvas.setStrokeColor(_RULE)
         canvas.line(_LEFT, _MARGIN - 8, _RIGHT_EDGE, _MARGIN - 8)
-        about = f"{PROVIDER} · Invoice {invoice['id']} · Account {account.account_number}"
         canvas.drawString(_LEFT, _MARGIN - 20, _fit(about, _BODY_WIDTH - 1.2 * inch, 8))
         number = canvas.getPageNumber()
-        canvas.drawRightString(_RIGHT_EDGE, _MARGIN - 20, f"Page {number} of {page_count or 0}")
+        page_of = words(_("Page {number} of {count}", number=number, count=page_count or 0))
+        canvas.drawRightString(_RIGHT_EDGE, _MARGIN - 20, page_of)
         if number > 1:
-            continued = _fit(f"Invoice {invoice['id']} (continued) · {account.name}", _BODY_WIDTH, 8)
-            canvas.drawString(_LEFT, _PAGE_HEIGHT - _MARGIN + 12, continued)
+            canvas.drawString(_LEFT, _PAGE_HEIGHT - _MARGIN + 12, _fit(continued, _BODY_WIDTH, 8))
         canvas.restoreState()
 
     return decorate
 
 
-def _build(invoice: dict[str, Any], account: Account, target: IO[bytes], page_count: int | None) -> int:
+def _build(
+    invoice: dict[str, Any], account: Account, words: Words, target: IO[bytes], page_count: int | None
+) -> int:
+    provider = words.brand["provider"]
     document = SimpleDocTemplate(
         target,
         pagesize=LETTER,
@@ -365,24 +407,31 @@ def _build(invoice: dict[str, Any], account: Account, target: IO[bytes], page_co
         rightMargin=_MARGIN,
         topMargin=_MARGIN,
         bottomMargin=_MARGIN,
-        title=f"Invoice {invoice['id']}",
-        author=PROVIDER,
-        subject=f"{PROVIDER} invoice {invoice['id']} for account {account.account_number}",
-        creator=PROVIDER,
+        title=words(_("Invoice {invoice_id}", invoice_id=invoice["id"])),
+        author=provider,
+        subject=words(
+            _(
+                "{provider} invoice {invoice_id} for account {account_number}",
+                invoice_id=invoice["id"],
+                account_number=account.account_number,
+            )
+        ),
+        creator=provider,
         invariant=True,
         pageCompression=1,
-        lang="en-CA",
+        lang=f"{words.language}-CA",
     )
-    decorate = _page_decorator(invoice, account, page_count)
-    document.build(_story(invoice, account), onFirstPage=decorate, onLaterPages=decorate)
+    decorate = _page_decorator(invoice, account, words, page_count)
+    document.build(_story(invoice, account, words), onFirstPage=decorate, onLaterPages=decorate)
     pages: int = document.page
     return pages
 
 
-def draw_invoice(invoice: dict[str, Any], account: Account, target: IO[bytes]) -> None:
-    """Draw the invoice document (as the ledger store keeps it) into `target`, a writable binary stream.
+def draw_invoice(invoice: dict[str, Any], account: Account, target: IO[bytes], words: Words) -> None:
+    """Draw the invoice document (as the ledger store keeps it) into `target`, a writable binary stream, in
+    the reader's `words`: labels, amounts, dates, the taxes' names and the provider's names.
 
     Two passes: the first only counts the pages, so that every page can say `Page N of M`. An invoice has
     at most a few hundred lines, so drawing it twice costs little, and nothing needs to hold the pages."""
-    page_count = _build(invoice, account, io.BytesIO(), None)
-    _build(invoice, account, target, page_count)
+    page_count = _build(invoice, account, words, io.BytesIO(), None)
+    _build(invoice, account, words, target, page_count)

@@ -1,7 +1,8 @@
-"""GET /invoices/{id}/pdf: a short-lived download link to the invoice's PDF.
+"""GET /invoices/{id}/pdf: a short-lived download link to the invoice's PDF, in the reader's language.
 
-The PDF is drawn the first time someone asks for it, stored in the documents bucket, and served from there
-afterwards. reportlab is imported only when a PDF is drawn, so answering with a stored one stays light.
+The PDF is drawn the first time someone asks for it in a language, stored in the documents bucket under a
+name of that language, and served from there afterwards: an English and a French reader each get their
+own. reportlab is imported only when a PDF is drawn, so answering with a stored one stays light.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from billing_portal.i18n import Language, _
+from billing_portal.i18n.words import Words
 from billing_portal.invoices.links import DocumentFiles, safe_filename, sign_link
-from billing_portal.ledger.model import DOCUMENT_ID, EntryType
+from billing_portal.ledger.model import ACCOUNT_NOT_FOUND, DOCUMENT_ID, EntryType
 from billing_portal.ledger.ports import LedgerStore
-from billing_portal.ledger.reading import BILLING_TEAM
 from billing_portal.ledger.retention import HISTORY_MONTHS, invoice_pdfs_since
 from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import Gone, NotFound
@@ -34,17 +36,17 @@ class InvoicePdfLink(BaseModel):
     filename: str = Field(examples=["Invoice-INV-100482731-202610.pdf"])
 
 
-def pdf_key(account_id: str, invoice_id: str, amount_paid_cents: int) -> str:
-    """The stored PDF of the invoice as it stands: a payment or credit applied to it later changes what
-    the PDF shows (payments applied, balance due), so the paid amount is part of the name and a new
-    PDF is drawn then."""
-    return f"invoices/{account_id}/{invoice_id}/paid-{amount_paid_cents}.pdf"
+def pdf_key(account_id: str, invoice_id: str, amount_paid_cents: int, language: Language) -> str:
+    """The stored PDF of the invoice as it stands, in one language: a payment or credit applied to it later
+    changes what the PDF shows (payments applied, balance due), so the paid amount is part of the name and
+    a new PDF is drawn then."""
+    return f"invoices/{account_id}/{invoice_id}/{language}/paid-{amount_paid_cents}.pdf"
 
 
-def pdf_filename(invoice: dict[str, Any]) -> str:
-    """`Invoice-INV-100482731-202610.pdf`: the invoice and its month (YYYYMM, sorted sensibly in a folder),
-    each said once. The billing engine's ids often end with the month already (`INV-100482731-202610`,
-    the month it was issued or the one it bills): such an id is the whole name."""
+def pdf_filename(invoice: dict[str, Any], words: Words) -> str:
+    """`Invoice-INV-100482731-202610.pdf` (`Facture-...` in French): the invoice and its month (YYYYMM,
+    sorted sensibly in a folder), each said once. The billing engine's ids often end with the month already
+    (`INV-100482731-202610`, the month it was issued or the one it bills): such an id is the whole name."""
     invoice_id = str(invoice["id"])
     issued = date.fromisoformat(invoice["issue_date"])
     months = {f"{issued:%Y%m}"}
@@ -52,8 +54,9 @@ def pdf_filename(invoice: dict[str, Any]) -> str:
         if invoice.get(bound):
             months.add(f"{date.fromisoformat(invoice[bound]):%Y%m}")
     if any(invoice_id.endswith(f"-{month}") for month in months):
-        return safe_filename(f"Invoice-{invoice_id}.pdf")
-    return safe_filename(f"Invoice-{invoice_id}-{issued:%Y%m}.pdf")
+        return safe_filename(words(_("Invoice-{invoice_id}.pdf", invoice_id=invoice_id)))
+    month = issued.strftime("%Y%m")
+    return safe_filename(words(_("Invoice-{invoice_id}-{month}.pdf", invoice_id=invoice_id, month=month)))
 
 
 class InvoicePdfService:
@@ -62,9 +65,10 @@ class InvoicePdfService:
         self.documents = documents
         self.clock = clock
 
-    def pdf_link(self, account_id: str, invoice_id: str) -> InvoicePdfLink:
+    def pdf_link(self, account_id: str, invoice_id: str, words: Words) -> InvoicePdfLink:
+        """A link to the invoice's PDF in the reader's `words`."""
         # One answer for a malformed id, an unknown one and another account's: nothing to tell them apart.
-        not_found = NotFound("There is no invoice with this id on your account.")
+        not_found = NotFound(_("There is no invoice with this id on your account."))
         if not _INVOICE_ID.fullmatch(invoice_id):
             raise not_found
         invoice = self.store.get_document(account_id, invoice_id)
@@ -74,24 +78,28 @@ class InvoicePdfService:
         # The same window as the history's `invoice_pdf_available`.
         if issued < invoice_pdfs_since(self.clock().astimezone(UTC).date()):
             raise Gone(
-                f"Invoice {invoice_id} is older than {HISTORY_MONTHS} months, so its PDF is no longer "
-                f"available here. For a copy, contact {BILLING_TEAM}."
+                _(
+                    "Invoice {invoice_id} is older than {months} months, so its PDF is no longer available "
+                    "here. For a copy, contact {billing_team}.",
+                    invoice_id=invoice_id,
+                    months=HISTORY_MONTHS,
+                )
             )
-        key = pdf_key(account_id, invoice_id, int(invoice.get("amount_paid_cents", 0)))
+        key = pdf_key(account_id, invoice_id, int(invoice.get("amount_paid_cents", 0)), words.language)
         if not self.documents.exists(key):
-            self.documents.put_bytes(key, self._draw(account_id, invoice), PDF_CONTENT_TYPE)
-        filename = pdf_filename(invoice)
+            self.documents.put_bytes(key, self._draw(account_id, invoice, words), PDF_CONTENT_TYPE)
+        filename = pdf_filename(invoice, words)
         link = sign_link(
             self.documents, key, filename=filename, content_type=PDF_CONTENT_TYPE, clock=self.clock
         )
         return InvoicePdfLink(url=link.url, expires_at=link.expires_at.isoformat(), filename=filename)
 
-    def _draw(self, account_id: str, invoice: dict[str, Any]) -> bytes:
+    def _draw(self, account_id: str, invoice: dict[str, Any], words: Words) -> bytes:
         from billing_portal.invoices.drawing import draw_invoice  # reportlab: only when a PDF is drawn
 
         account = self.store.get_account(account_id)
         if account is None:
-            raise NotFound("Account not found.")
+            raise NotFound(ACCOUNT_NOT_FOUND)
         pdf = io.BytesIO()
-        draw_invoice(invoice, account, pdf)
+        draw_invoice(invoice, account, pdf, words)
         return pdf.getvalue()

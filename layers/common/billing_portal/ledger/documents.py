@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from billing_portal.i18n import Language
 from billing_portal.ledger.model import (
     CreditApplied,
     Entry,
@@ -30,9 +31,16 @@ class _Part(BaseModel):
 
 class InvoiceLine(_Part):
     description: str
+    # The billing engine's French name of the line ("Sièges" for "Seats"), when it sends one: what French
+    # readers read; the English `description` otherwise.
+    description_fr: str | None = None
     category: Literal["service", "usage"]
     quantity: int
     amount_cents: int
+
+    def description_in(self, language: Language) -> str:
+        """The line's name as a reader of `language` reads it."""
+        return self.description_fr if language == "fr" and self.description_fr else self.description
 
 
 class TaxLine(_Part):

@@ -17,6 +17,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from billing_portal.i18n.text import LANGUAGES, Language
 from billing_portal.ledger.documents import PostingWrite, TransactionDocument
 from billing_portal.ledger.model import (
     CreditApplied,
@@ -35,6 +36,7 @@ from billing_portal.ledger.ports import (
     DuplicateDocument,
     HistoryWindow,
     UserSessions,
+    default_language,
     row_sort_key,
 )
 from billing_portal.payments.autopay_setting import AutopaySetting
@@ -146,6 +148,15 @@ def _ledger_from_map(version: int, data: dict[str, Any]) -> LedgerState:
     )
 
 
+def account_language(data: dict[str, Any]) -> Language:
+    """An account item's default language; an account stored before languages has its billing address's."""
+    stored = data.get("language")
+    if stored in LANGUAGES:
+        language: Language = stored
+        return language
+    return default_language(data.get("billing_address", {}).get("province", ""))
+
+
 def _account_from_item(data: dict[str, Any]) -> Account:
     return Account(
         account_id=data["account_id"],
@@ -156,6 +167,7 @@ def _account_from_item(data: dict[str, Any]) -> Account:
         billing_contacts=list(data.get("billing_contacts", [])),
         ledger=_ledger_from_map(data["ledger_version"], data["ledger"]),
         autopay=AutopaySetting.from_stored(data.get("autopay")),
+        language=account_language(data),
     )
 
 
@@ -222,6 +234,7 @@ class DynamoLedgerStore:
             "billing_address": asdict(account.billing_address),
             "time_zone": account.time_zone,
             "billing_contacts": account.billing_contacts,
+            "language": account.language,
             "ledger_version": account.ledger.version,
             "ledger": _ledger_to_map(account.ledger),
         }

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from billing_portal.exports import cdr
+from billing_portal.i18n import Language, Text, _
 from billing_portal.ledger import model as ledger
 from billing_portal.ledger.documents import (
     CdrFile,
@@ -25,7 +26,7 @@ from billing_portal.ledger.documents import (
     TransactionDocument,
 )
 from billing_portal.ledger.model import DOCUMENT_ID, EntryType, PaymentMethod
-from billing_portal.ledger.ports import Account, Address, LedgerStore
+from billing_portal.ledger.ports import Account, Address, LedgerStore, default_language
 from billing_portal.ledger.posting import PostingPlan, document_plan, post
 from billing_portal.ledger.profile import AddressModel, validate_contacts
 from billing_portal.ledger.taxes import compute_taxes
@@ -55,6 +56,11 @@ class AccountIn(_Strict):
     billing_address: AddressModel
     time_zone: str
     billing_contacts: list[str] = Field(default_factory=list, max_length=10)
+    language: Language | None = Field(
+        default=None,
+        description="The account's default language, for its users added without one; when not given, "
+        "French for accounts billed in Québec and English elsewhere",
+    )
 
     _tz = field_validator("time_zone")(validate_time_zone)
     _contacts = field_validator("billing_contacts")(validate_contacts)
@@ -62,6 +68,13 @@ class AccountIn(_Strict):
 
 class InvoiceLineIn(_Strict):
     description: str = Field(min_length=1, max_length=200)
+    description_fr: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The line's name in French, for French readers (the description otherwise)",
+        examples=["Sièges"],
+    )
     category: Literal["service", "usage"]
     quantity: int = Field(ge=1, le=1_000_000_000)
     amount: Amount
@@ -89,15 +102,16 @@ class InvoiceIn(_Strict):
     @model_validator(mode="after")
     def _dates_and_usage(self) -> InvoiceIn:
         if not self.period_start <= self.period_end:
-            raise ValueError("period_start must not be after period_end")
+            raise ValueError(_("period_start must not be after period_end"))
         if self.due_date < self.issue_date:
-            raise ValueError("due_date must not be before issue_date")
+            raise ValueError(_("due_date must not be before issue_date"))
         if self.cdr_file is not None:
             usage = sum(parse_amount(line.amount) for line in self.lines if line.category == "usage")
             if usage != parse_amount(self.cdr_file.usage_total):
-                raise ValueError("the CDR file's usage total does not match the invoice's usage lines")
-            if self.cdr_file.object_key != cdr.object_key(self.account_id, self.invoice_id):
-                raise ValueError(f"the CDR file must be {cdr.object_key(self.account_id, self.invoice_id)}")
+                raise ValueError(_("the CDR file's usage total does not match the invoice's usage lines"))
+            expected = cdr.object_key(self.account_id, self.invoice_id)
+            if self.cdr_file.object_key != expected:
+                raise ValueError(_("the CDR file must be {object_key}", object_key=expected))
         return self
 
 
@@ -168,10 +182,11 @@ class CdrFiles(Protocol):
     def exists(self, object_key: str) -> bool: ...
 
 
-def _positive(amount: str, field: str) -> int:
+def _positive(amount: str, not_zero: Text) -> int:
+    """The amount in cents; `not_zero` is what is said of an amount of zero."""
     cents = parse_amount(amount)
     if cents <= 0:
-        raise ValidationFailed(f"The {field} must be more than zero.")
+        raise ValidationFailed(not_zero)
     return cents
 
 
@@ -181,6 +196,7 @@ def _invoice(doc: InvoiceIn, account: Account) -> InvoiceDocument:
     lines = tuple(
         InvoiceLine(
             description=line.description,
+            description_fr=line.description_fr,
             category=line.category,
             quantity=line.quantity,
             amount_cents=parse_amount(line.amount),
@@ -191,7 +207,7 @@ def _invoice(doc: InvoiceIn, account: Account) -> InvoiceDocument:
     taxes = compute_taxes(province, doc.issue_date, subtotal)
     total = subtotal + sum(t.amount_cents for t in taxes)
     if total <= 0:
-        raise ValidationFailed("An invoice's total must be more than zero.")
+        raise ValidationFailed(_("An invoice's total must be more than zero."))
     return InvoiceDocument(
         id=doc.invoice_id,
         date=doc.issue_date,
@@ -214,7 +230,7 @@ def _payment(doc: PaymentIn) -> PaymentDocument:
         id=doc.payment_id,
         date=doc.date,
         description=ledger.payment_description(doc.method, doc.date),
-        amount_cents=_positive(doc.amount, "payment amount"),
+        amount_cents=_positive(doc.amount, _("The payment amount must be more than zero.")),
         method=doc.method,
         reference=doc.reference,
         card_brand=doc.card_brand,
@@ -227,7 +243,7 @@ def _credit(doc: CreditIn | PendingCreditIn) -> CreditDocument:
         id=doc.credit_id,
         date=doc.date,
         description=f"Credit {doc.credit_id}",
-        amount_cents=_positive(doc.amount, "credit amount"),
+        amount_cents=_positive(doc.amount, _("The credit amount must be more than zero.")),
         reason=doc.reason,
         reference=doc.reference if isinstance(doc, CreditIn) else None,
         status="pending" if isinstance(doc, PendingCreditIn) else "applied",
@@ -239,7 +255,7 @@ def _refund(doc: RefundIn) -> RefundDocument:
         id=doc.refund_id,
         date=doc.date,
         description=f"Refund {doc.refund_id}",
-        amount_cents=_positive(doc.amount, "refund amount"),
+        amount_cents=_positive(doc.amount, _("The refund amount must be more than zero.")),
         reason=doc.reason,
         reference=doc.reference,
     )
@@ -260,11 +276,11 @@ def ingest(
     account_id: str = request.account_id  # type: ignore[attr-defined]
     account = store.get_account(account_id)
     if account is None:
-        raise NotFound(f"Account {account_id} does not exist.")
+        raise NotFound(_("Account {account_id} does not exist.", account_id=account_id))
     if isinstance(request, PortalUserIn):
         if users is None:
             raise TypeError("a portal_user document needs the Manage Users service")
-        return _add_portal_user(users(), request)
+        return _add_portal_user(users(), request, account)
     document_id, value_date, plan = _plan_for(request)
     _refuse_future_date(document_id, value_date, account, clock)
     if store.get_document(account_id, document_id) is not None:
@@ -274,7 +290,12 @@ def ingest(
         and request.cdr_file
         and not cdr_files.exists(request.cdr_file.object_key)
     ):
-        raise ValidationFailed(f"The billed CDR file {request.cdr_file.object_key} is not in the CDR bucket.")
+        raise ValidationFailed(
+            _(
+                "The billed CDR file {object_key} is not in the CDR bucket.",
+                object_key=request.cdr_file.object_key,
+            )
+        )
     outcome = post(store, account_id, plan)
     return {"status": "posted" if outcome.posted else "already_posted", "id": document_id}
 
@@ -287,6 +308,7 @@ def _create_account(store: LedgerStore, request: AccountIn) -> dict[str, Any]:
         billing_address=Address(**request.billing_address.model_dump()),
         time_zone=request.time_zone,
         billing_contacts=request.billing_contacts,
+        language=request.language or default_language(request.billing_address.province),
     )
     created = store.create_account(account)
     return {"status": "created" if created else "already_exists", "id": request.account_id}
@@ -298,15 +320,25 @@ def _refuse_future_date(document_id: str, value_date: date, account: Account, cl
     today = local_date(clock(), account.time_zone)
     if value_date > today + FUTURE_TOLERANCE:
         raise DatedInTheFuture(
-            f"{document_id} is dated {value_date.isoformat()}, after today ({today.isoformat()}) in the "
-            "account's time zone. Send it on or after that date."
+            _(
+                "{document_id} is dated {date}, after today ({today}) in the account's time zone. Send it "
+                "on or after that date.",
+                document_id=document_id,
+                # As the billing engine writes dates.
+                date=value_date.isoformat(),
+                today=today.isoformat(),
+            )
         )
 
 
-def _add_portal_user(users: UserService, request: PortalUserIn) -> dict[str, Any]:
-    """Created as Manage Users creates a user. The same document again finds the user there and creates
-    and sends nothing; a username taken elsewhere, or deleted, is refused as Manage Users refuses it."""
-    new_user = NewUser.model_validate(request.model_dump(exclude={"kind", "account_id"}))
+def _add_portal_user(users: UserService, request: PortalUserIn, account: Account) -> dict[str, Any]:
+    """Created as Manage Users creates a user, in the account's default language unless the document gives
+    one. The same document again finds the user there and creates and sends nothing; a username taken
+    elsewhere, or deleted, is refused as Manage Users refuses it."""
+    new_user = NewUser.model_validate(
+        request.model_dump(exclude={"kind", "account_id"})
+        | {"language": request.language or account.language}
+    )
     if users.has_user(request.account_id, new_user.username):
         return {"status": "already_exists", "id": new_user.username}
     try:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
+from billing_portal.i18n import N_, Amount, Text, _
 from billing_portal.shared.errors import Conflict
-from billing_portal.shared.money import format_cents
 
 # Card payments taken before the portal's processor went live show as historical (help-centre article).
 HISTORICAL_CARD_CUTOFF = date(2025, 7, 1)
@@ -43,15 +43,61 @@ DOCUMENT_ID = {
 ANY_DOCUMENT_ID = re.compile(r"(INV|PAY|CR|RF)-[A-Z0-9-]{1,40}")
 
 
+ACCOUNT_NOT_FOUND = _("Account not found.")
+
+# What a customer reads of each type of transaction (the `type` code stays as it is).
+TYPE_LABELS = {
+    EntryType.INVOICE: _("Invoice"),
+    EntryType.PAYMENT: _("Payment"),
+    EntryType.CREDIT: _("Credit"),
+    EntryType.REFUND: _("Refund"),
+}
+
+
 class PaymentMethod(StrEnum):
     CREDIT_CARD = "credit_card"
     BANK_UPLOAD = "bank_upload"
 
 
+# How a payment was made, as its history row and documents store it: in English, each one a catalogue
+# message, put into the reader's words when read (`description_of`).
+CREDIT_CARD = N_("Credit Card")
+HISTORICAL_CREDIT_CARD = N_("Historical Credit Card")
+BANK_UPLOAD = N_("Bank Upload")
+PAYMENT_DESCRIPTIONS = {stored: Text(stored) for stored in (CREDIT_CARD, HISTORICAL_CREDIT_CARD, BANK_UPLOAD)}
+# A method's own name, for a payment's details: "Credit Card" or "Bank Upload".
+METHOD_LABELS = {
+    PaymentMethod.CREDIT_CARD: PAYMENT_DESCRIPTIONS[CREDIT_CARD],
+    PaymentMethod.BANK_UPLOAD: PAYMENT_DESCRIPTIONS[BANK_UPLOAD],
+}
+# A credit pending on an invoice is posted with it, its row saying so: "Credit CR-7 on invoice INV-202611".
+_ON_INVOICE = re.compile(r" on invoice (INV-[A-Z0-9-]{1,40})$")
+
+
 def payment_description(method: PaymentMethod, paid_on: date) -> str:
     if method is PaymentMethod.BANK_UPLOAD:
-        return "Bank Upload"
-    return "Historical Credit Card" if paid_on < HISTORICAL_CARD_CUTOFF else "Credit Card"
+        return BANK_UPLOAD
+    return HISTORICAL_CREDIT_CARD if paid_on < HISTORICAL_CARD_CUTOFF else CREDIT_CARD
+
+
+def description_of(type_: EntryType, transaction_id: str, stored: str) -> Text | str:
+    """A transaction's description in the reader's words, from its type and id and the (English)
+    description stored with it: "Invoice", "Credit Card", "Credit CR-7", "Refund RF-3"... A description
+    the portal did not write itself is shown as stored."""
+    if type_ is EntryType.INVOICE:
+        return TYPE_LABELS[EntryType.INVOICE]
+    if type_ is EntryType.PAYMENT:
+        return PAYMENT_DESCRIPTIONS.get(stored, stored)
+    if type_ is EntryType.CREDIT:
+        on_invoice = _ON_INVOICE.search(stored)
+        if on_invoice:
+            return _(
+                "Credit {credit_id} on invoice {invoice_id}",
+                credit_id=transaction_id,
+                invoice_id=on_invoice.group(1),
+            )
+        return _("Credit {credit_id}", credit_id=transaction_id)
+    return _("Refund {refund_id}", refund_id=transaction_id)
 
 
 @dataclass(frozen=True)
@@ -207,7 +253,7 @@ class RefundExceedsCredit(Conflict):
     code = "refund_exceeds_credit"
 
 
-PAYMENT_PENDING = (
+PAYMENT_PENDING = _(
     "A payment is pending. Wait for your bank to approve or decline it before you submit another payment."
 )
 
@@ -304,9 +350,10 @@ def post_invoice(state: LedgerState, entry: Entry, due_date: date) -> Posting:
     seq = builder.rows[-1].seq
     builder.open[entry.id] = OpenInvoice(entry.date, due_date, entry.amount_cents, entry.amount_cents, seq)
     for credit_id, cents in sorted(state.pending_credits.items()):
-        builder.add_row(
-            Entry(credit_id, EntryType.CREDIT, entry.date, cents, f"Credit {credit_id} on invoice {entry.id}")
-        )
+        # The stored form, in English as every stored description; read in the reader's words by
+        # `description_of`.
+        stored = f"Credit {credit_id} on invoice {entry.id}"
+        builder.add_row(Entry(credit_id, EntryType.CREDIT, entry.date, cents, stored))
         builder.unapplied += cents
         del builder.pending[credit_id]
         builder.consumed.append(credit_id)
@@ -395,8 +442,12 @@ def post_refund(state: LedgerState, entry: Entry) -> Posting:
     """A refund pays back credit on the account; it cannot create a debt no invoice explains."""
     if entry.amount_cents > state.unapplied_cents:
         raise RefundExceedsCredit(
-            f"Refund {entry.id} of {format_cents(entry.amount_cents)} exceeds the credit on the account "
-            f"({format_cents(state.unapplied_cents)})."
+            _(
+                "Refund {refund_id} of {amount} exceeds the credit on the account ({credit}).",
+                refund_id=entry.id,
+                amount=Amount(entry.amount_cents),
+                credit=Amount(state.unapplied_cents),
+            )
         )
     builder = _Builder(state)
     builder.add_row(entry)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from billing_portal.i18n.text import Language
 from billing_portal.ledger.model import EntryType, HistoryRow, LedgerState
 from billing_portal.payments.autopay_setting import AUTOPAY_OFF, AutopaySetting
 
@@ -33,6 +34,15 @@ class Account:
     billing_contacts: list[str]
     ledger: LedgerState = field(default_factory=LedgerState)
     autopay: AutopaySetting = AUTOPAY_OFF
+    # The language of users created without one (the first user's included): `default_language` of the
+    # billing address unless the billing engine or the account's users say otherwise.
+    language: Language = "en"
+
+
+def default_language(province: str) -> Language:
+    """An account's language when no one chose it: French for accounts billed in Québec (the Charter of the
+    French language), English elsewhere."""
+    return "fr" if province.upper() == "QC" else "en"
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class PortalUser:
     time_zone: str
     notifications_enabled: bool
     created_at: str
+    language: Language = "en"  # records from before languages read as English
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ class UserSessions:
     Cognito stamps `auth_time`; 0 for any), which a password reset or a restore moves on."""
 
     valid_from: int = 0
+    # The language the user reads the portal in (records from before languages read as English).
+    language: Language = "en"
 
 
 class DuplicateDocument(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from billing_portal.i18n import _
 from billing_portal.ledger import model as ledger
 from billing_portal.ledger.documents import (
     CreditDocument,
@@ -66,10 +67,10 @@ def document_plan(
 
 
 def post(store: LedgerStore, account_id: str, plan: PostingPlan, attempts: int = 25) -> PostingOutcome:
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         account = store.get_account(account_id)
         if account is None:
-            raise NotFound(f"Account {account_id} does not exist.")
+            raise NotFound(_("Account {account_id} does not exist.", account_id=account_id))
         posting, documents = plan(account)
         try:
             store.commit(account_id, PostingWrite.of(posting, documents))

@@ -1,5 +1,6 @@
 """What a signed-in customer reads of their account: the dashboard, the transaction history and the details
-of one transaction. Retention windows from the help centre: 24 months of history and invoice PDFs."""
+of one transaction, in the reader's words (`words`: English when the caller does not say). Retention windows
+from the help centre: 24 months of history and invoice PDFs."""
 
 from __future__ import annotations
 
@@ -16,9 +17,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from billing_portal.i18n import _
+from billing_portal.i18n.words import Words, words_in
 from billing_portal.ledger import views
 from billing_portal.ledger.documents import InvoiceDocument, read_document
-from billing_portal.ledger.model import ANY_DOCUMENT_ID, EntryType, LedgerState, oldest_first
+from billing_portal.ledger.model import (
+    ACCOUNT_NOT_FOUND,
+    ANY_DOCUMENT_ID,
+    EntryType,
+    LedgerState,
+    oldest_first,
+)
 from billing_portal.ledger.ports import HistoryWindow, LedgerStore, PortalUser, UserSessions, row_sort_key
 from billing_portal.ledger.retention import HISTORY_MONTHS, history_since, invoice_pdfs_since
 
@@ -31,11 +40,13 @@ if TYPE_CHECKING:
     from billing_portal.ledger.views_details import TransactionDetailsResponse
     from billing_portal.ledger.views_history import HistoryPage
 
-BILLING_TEAM = "the billing team at billing@net2phone.ca or 1-877-498-3772 (option 4)"
 PAGE_SIZES = (10, 50, 100)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits, the whole key: `\d` takes other scripts' digits and `$` a trailing newline.
 _CURSOR_KEY = re.compile(r"TXN#[0-9]{4}-[0-9]{2}-[0-9]{2}#[0-9]{8}")
+
+
+NOT_OUR_CURSOR = _("The cursor is not one this API gave out.")
 
 
 def _cursor_check(account_id: str, sort_key: str, filters: str) -> str:
@@ -58,13 +69,13 @@ def decode_cursor(account_id: str, cursor: str, filters: str) -> str:
         position = json.loads(raw)
         key, check = position["k"], position["c"]
     except (binascii.Error, ValueError, KeyError, TypeError):
-        raise ValidationFailed("The cursor is not one this API gave out.") from None
+        raise ValidationFailed(NOT_OUR_CURSOR) from None
     if not isinstance(key, str) or not _CURSOR_KEY.fullmatch(key) or not isinstance(check, str):
-        raise ValidationFailed("The cursor is not one this API gave out.")
+        raise ValidationFailed(NOT_OUR_CURSOR)
     if not hmac.compare_digest(check.encode(), _cursor_check(account_id, key, filters).encode()):
         # A cursor continues the pages of the filters it came with (type, from, to), on its own account.
         raise ValidationFailed(
-            "The cursor is not one this API gave out for these filters; ask for the first page again."
+            _("The cursor is not one this API gave out for these filters; ask for the first page again.")
         )
     return key
 
@@ -98,7 +109,9 @@ class HistoryQuery(BaseModel):
             names = [v.strip() for v in value.split(",")]
             unknown = sorted({n for n in names if n not in {t.value for t in EntryType}})
             if unknown or not names:
-                raise ValueError("must be one or more of invoice, payment, credit, refund, comma-separated")
+                raise ValueError(
+                    _("must be one or more of invoice, payment, credit, refund, comma-separated")
+                )
             return frozenset(names)
         return value
 
@@ -110,19 +123,19 @@ class HistoryQuery(BaseModel):
             return int(value)
         if isinstance(value, int) and not isinstance(value, bool) and value in PAGE_SIZES:
             return value
-        raise ValueError("must be 10, 50 or 100")
+        raise ValueError(_("must be 10, 50 or 100"))
 
     @field_validator("from_", "to", mode="before")
     @classmethod
     def _plain_date(cls, value: Any) -> Any:
         if isinstance(value, str) and not _DATE.fullmatch(value):
-            raise ValueError("must be a date as YYYY-MM-DD")
+            raise ValueError(_("must be a date written YYYY-MM-DD"))
         return value
 
     @model_validator(mode="after")
     def _range(self) -> HistoryQuery:
         if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("from must not be after to")
+            raise ValueError(_("from must not be after to"))
         return self
 
     @property
@@ -151,24 +164,25 @@ class AccountReader:
         """The date the retention windows count from (UTC, as the billing engine dates its documents)."""
         return self.clock().date()
 
-    def dashboard(self, account_id: str) -> views.Dashboard:
+    def dashboard(self, account_id: str, words: Words) -> views.Dashboard:
         account = self.store.get_account(account_id)
         if account is None:
-            raise NotFound("Account not found.")
-        return views.dashboard(account, self.today())
+            raise NotFound(ACCOUNT_NOT_FOUND)
+        return views.dashboard(account, self.today(), words)
 
     def signed_in_dashboard(
         self, account_id: str, username: str, confirm_session: Callable[[UserSessions | None], object]
     ) -> views.Dashboard:
         """The dashboard of the signed-in user's account in one read: the account and the user's record
-        together, the user's session confirmed (`confirm_session` raises) before anything is shown."""
+        together, the user's session confirmed (`confirm_session` raises) before anything is shown, in the
+        user's own language (their record's)."""
         account, sessions = self.store.get_account_and_sessions(account_id, username)
         confirm_session(sessions)
         if account is None:
-            raise NotFound("Account not found.")
-        return views.dashboard(account, self.today())
+            raise NotFound(ACCOUNT_NOT_FOUND)
+        return views.dashboard(account, self.today(), words_in(sessions.language if sessions else "en"))
 
-    def update_profile(self, account_id: str, change: ProfileUpdate) -> views.Dashboard:
+    def update_profile(self, account_id: str, change: ProfileUpdate, words: Words) -> views.Dashboard:
         changes: dict[str, Any] = {}
         if change.billing_address is not None:
             changes["billing_address"] = change.billing_address.model_dump()
@@ -176,32 +190,34 @@ class AccountReader:
             changes["time_zone"] = change.time_zone
         if change.billing_contacts is not None:
             changes["billing_contacts"] = change.billing_contacts
+        if change.language is not None:
+            changes["language"] = change.language
         account = self.store.update_profile(account_id, changes)
         if account is None:
-            raise NotFound("Account not found.")
-        return views.dashboard(account, self.today())
+            raise NotFound(ACCOUNT_NOT_FOUND)
+        return views.dashboard(account, self.today(), words)
 
-    def history(self, account_id: str, query: HistoryQuery) -> HistoryPage:
+    def history(self, account_id: str, query: HistoryQuery, words: Words) -> HistoryPage:
         # Imported here: only the history function answers with these models (see views).
         from billing_portal.ledger.views_history import HistoryPage, history_item
 
         today = self.today()
         earliest = history_since(today)
+        past_the_window = _(
+            "Transaction history goes back {months} months, to {earliest}. For older transactions, "
+            "contact {billing_team}.",
+            months=HISTORY_MONTHS,
+            earliest=earliest,
+        )
         if query.from_ is not None and query.from_ < earliest:
-            raise ValidationFailed(
-                f"Transaction history goes back {HISTORY_MONTHS} months, to {earliest.isoformat()}. "
-                f"For older transactions, contact {BILLING_TEAM}.",
-            )
+            raise ValidationFailed(past_the_window)
         # A user's own date can be a day ahead of UTC's; past that, nothing can match.
         if query.from_ is not None and query.from_ > today + timedelta(days=1):
             raise ValidationFailed(
-                f"Transaction history ends today: choose a from date up to {today.isoformat()}."
+                _("Transaction history ends today: choose a from date up to {today}.", today=today)
             )
         if query.to is not None and query.to < earliest:
-            raise ValidationFailed(
-                f"Transaction history goes back {HISTORY_MONTHS} months, to {earliest.isoformat()}. "
-                f"For older transactions, contact {BILLING_TEAM}.",
-            )
+            raise ValidationFailed(past_the_window)
         low = f"TXN#{(query.from_ or earliest).isoformat()}#"
         high = f"TXN#{(query.to or date.max).isoformat()}#99999999"
         if query.cursor is not None:
@@ -215,36 +231,45 @@ class AccountReader:
             else None
         )
         pdf_since = invoice_pdfs_since(today)
-        return HistoryPage(items=[history_item(row, pdf_since) for row in page], next_cursor=next_cursor)
+        items = [history_item(row, pdf_since, words) for row in page]
+        return HistoryPage(items=items, next_cursor=next_cursor)
 
-    def details(self, account_id: str, transaction_id: str) -> TransactionDetailsResponse:
+    def details(self, account_id: str, transaction_id: str, words: Words) -> TransactionDetailsResponse:
         from billing_portal.ledger.views_details import transaction_details
 
+        not_found = NotFound(_("Transaction {id} was not found.", id=transaction_id))
         if not ANY_DOCUMENT_ID.fullmatch(transaction_id):
-            raise NotFound(f"Transaction {transaction_id} was not found.")
+            raise not_found
         stored = self.store.get_document(account_id, transaction_id)
         if stored is None:
-            raise NotFound(f"Transaction {transaction_id} was not found.")
+            raise not_found
         document = read_document(stored)
         today = self.today()
         earliest = history_since(today)
         if document.date < earliest:
             raise Gone(
-                f"Transaction {transaction_id} is older than {HISTORY_MONTHS} months. "
-                f"For its details, contact {BILLING_TEAM}."
+                _(
+                    "Transaction {id} is older than {months} months. For its details, contact "
+                    "{billing_team}.",
+                    id=transaction_id,
+                    months=HISTORY_MONTHS,
+                )
             )
         covered = 0
         if isinstance(document, InvoiceDocument) and document.status != "paid":
             account = self.store.get_account(account_id)
             covered = covered_by_pending_credit(account.ledger, transaction_id) if account else 0
         return transaction_details(
-            document, invoice_pdf_since=invoice_pdfs_since(today), covered_by_pending_credit=covered
+            document,
+            invoice_pdf_since=invoice_pdfs_since(today),
+            covered_by_pending_credit=covered,
+            words=words,
         )
 
     def me(self, account_id: str, username: str) -> views.Me:
         user = self.users.get_user(account_id, username)
         if user is None:
-            raise NotFound("Your portal user was not found.")
+            raise NotFound(_("Your portal user was not found."))
         return views.Me(**asdict(user))
 
 

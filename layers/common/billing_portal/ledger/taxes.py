@@ -6,7 +6,24 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from billing_portal.i18n import Percent, Text, _
 from billing_portal.shared.money import percent_of
+
+# Each tax's name as customers read it: in French, TPS and TVQ in Québec, TVH, TVP and TVD elsewhere.
+TAX_NAMES = {
+    "GST": _("GST"),
+    "HST": _("HST"),
+    "PST": _("PST"),
+    "QST": _("QST"),
+    "RST": _("RST"),
+}
+
+
+def tax_label(stored_name: str, rate: str) -> Text:
+    """A tax line's label in the reader's words ("QST 9.975%", "TVQ 9,975 %"), from the name an invoice
+    stored ("QST 9.975%", or "QST") and its rate."""
+    code = stored_name.split()[0] if stored_name else stored_name
+    return _("{tax} {rate}", tax=TAX_NAMES.get(code, code), rate=Percent(rate))
 
 
 @dataclass(frozen=True)

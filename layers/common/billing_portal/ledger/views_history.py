@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from billing_portal.ledger.model import HistoryRow
+from billing_portal.i18n.words import Words
+from billing_portal.ledger.model import TYPE_LABELS, HistoryRow, description_of
 from billing_portal.ledger.views import Money, money_or_none
 from billing_portal.shared.money import format_cents
 
@@ -15,8 +16,9 @@ from billing_portal.shared.money import format_cents
 class HistoryItem(BaseModel):
     id: str
     type: Literal["invoice", "payment", "credit", "refund"]
+    type_label: str = Field(description='The type in words, in the reader\'s language: "Invoice", "Facture"')
     date: dt.date
-    description: str
+    description: str = Field(description='In the reader\'s language: "Credit Card", "Carte de crédit"')
     credit: Money | None = Field(description="Payments received and cleared, and credits")
     debit: Money | None = Field(description="Invoices charged, and refunds")
     balance: Money = Field(description="Running balance; excludes credits pending on future invoices")
@@ -31,12 +33,13 @@ class HistoryPage(BaseModel):
     )
 
 
-def history_item(row: HistoryRow, invoice_pdf_since: dt.date) -> HistoryItem:
+def history_item(row: HistoryRow, invoice_pdf_since: dt.date, words: Words) -> HistoryItem:
     return HistoryItem(
         id=row.id,
         type=row.type.value,
+        type_label=words(TYPE_LABELS[row.type]),
         date=row.date,
-        description=row.description,
+        description=words.value(description_of(row.type, row.id, row.description)),
         credit=money_or_none(row.credit_cents),
         debit=money_or_none(row.debit_cents),
         balance=format_cents(row.balance_cents),

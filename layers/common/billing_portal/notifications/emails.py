@@ -1,15 +1,17 @@
-"""The billing notification emails (help centre: "Billing notifications"), one per recipient: each names the
-account, gives the amounts and dates (times in the recipient's own time zone) and links to the portal page
-concerned. Every value placed in the HTML is escaped."""
+"""The billing notification emails (help centre: "Billing notifications"), one per recipient, in the
+recipient's language: each names the account, gives the amounts and dates (times written out in the
+recipient's own time zone), sums up what happened and links to the portal page concerned. Laid out by
+`email_template`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
-from zoneinfo import ZoneInfo
 
-from billing_portal.users.emails import PORTAL_NAME, Email, html_document
+from billing_portal.i18n import Amount, Language, Moment, Text, _
+from billing_portal.i18n.words import words_in
+from billing_portal.notifications.email_template import Content, Row, render
+from billing_portal.users.emails import Email
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class Recipient:
     address: str
     first_name: str
     time_zone: str
+    language: Language = "en"
 
 
 @dataclass(frozen=True)
@@ -24,31 +27,26 @@ class AccountLine:
     name: str
     number: str
 
-    def __str__(self) -> str:
-        return f"{self.name} (account {self.number})"
+    @property
+    def text(self) -> Text:
+        """As sentences name it: "Érable Télécom Inc. (account 100200300)"."""
+        return _("{name} (account {number})", name=self.name, number=self.number)
+
+    def rows(self) -> tuple[Row, ...]:
+        return (Row(_("Account"), self.name), Row(_("Account number"), self.number))
 
 
-def dollars(cents: int) -> str:
-    """`123456` -> `$1,234.56`."""
-    whole, fraction = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}${whole:,}.{fraction:02d}"
+def _billing_email(to: Recipient, content: Content) -> Email:
+    return Email((to.address,), *render(content, words_in(to.language)))
 
 
-def local_time(at: datetime, time_zone: str) -> str:
-    """An instant as the recipient reads it: `2026-11-23 09:15 EST`."""
-    return at.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _link(url: str, label: str) -> str:
-    return f'<a href="{escape(url, quote=True)}">{escape(label)}</a>'
-
-
-def _email(to: Recipient, subject: str, title: str, lines: list[str], url: str, link_label: str) -> Email:
-    """`lines`: plain sentences; the text part lists them, the HTML part puts each in a paragraph."""
-    greeting = f"Hello {to.first_name},"
-    text = "\n\n".join([greeting, *lines, f"{link_label}: {url}"]) + "\n"
-    html = html_document(title, [escape(greeting), *(escape(line) for line in lines), _link(url, link_label)])
-    return Email((to.address,), subject, text, html)
+def _why(to: Recipient) -> Text:
+    """Why a user gets billing notifications: theirs are on, which Manage Users turns off."""
+    return _(
+        "You receive this email because billing notifications are on for {username} in Manage Users. "
+        "You can turn them off there.",
+        username=to.address,
+    )
 
 
 def invoice_posted(
@@ -63,21 +61,81 @@ def invoice_posted(
     posted_at: datetime,
     url: str,
 ) -> Email:
-    lines = [
-        f"A new invoice was posted to {account} on {local_time(posted_at, to.time_zone)}.",
-        f"Invoice {invoice_id}, dated {invoice_date.isoformat()}: {dollars(total_cents)}.",
-        f"Amount due: {dollars(amount_due_cents)}, due {due_date.isoformat()}.",
-    ]
-    subject = f"{PORTAL_NAME}: invoice {invoice_id}, {dollars(amount_due_cents)} due {due_date.isoformat()}"
-    return _email(to, subject, "New invoice", lines, url, "View the invoice")
+    due = Amount(amount_due_cents)
+    return _billing_email(
+        to,
+        Content(
+            subject=_(
+                "{portal}: invoice {invoice}, {amount} due {due_date}",
+                invoice=invoice_id,
+                amount=due,
+                due_date=due_date,
+            ),
+            title=_("New invoice"),
+            first_name=to.first_name,
+            lead=(
+                _(
+                    "A new invoice was posted to {account} on {moment}.",
+                    account=account.text,
+                    moment=Moment(posted_at, to.time_zone),
+                ),
+            ),
+            highlight=Row(_("Amount due"), due),
+            summary=(
+                Row(_("Due date"), due_date),
+                Row(_("Invoice"), invoice_id),
+                Row(_("Invoice date"), invoice_date),
+                Row(_("Invoice total"), Amount(total_cents)),
+                *account.rows(),
+            ),
+            button=_("View the invoice"),
+            url=url,
+            reason=_why(to),
+        ),
+    )
 
 
-# The words for each kind of transaction other than invoices: (noun, title).
-_TRANSACTION_WORDS = {
-    "payment": ("payment", "Payment posted"),
-    "credit": ("credit", "Credit posted"),
-    "refund": ("refund", "Refund posted"),
-}
+def _transaction_words(kind: str, amount: Amount, account: AccountLine, at: Moment) -> tuple[Text, ...]:
+    """(subject, title, what happened, the amount's label, the id's label) of a payment, credit or refund
+    (each its own sentences: French agrees them with the noun)."""
+    if kind == "payment":
+        return (
+            _("{portal}: payment of {amount} posted", amount=amount),
+            _("Payment posted"),
+            _(
+                "A payment of {amount} was posted to {account} on {moment}.",
+                amount=amount,
+                account=account.text,
+                moment=at,
+            ),
+            _("Payment amount"),
+            _("Payment"),
+        )
+    if kind == "credit":
+        return (
+            _("{portal}: credit of {amount} posted", amount=amount),
+            _("Credit posted"),
+            _(
+                "A credit of {amount} was posted to {account} on {moment}.",
+                amount=amount,
+                account=account.text,
+                moment=at,
+            ),
+            _("Credit amount"),
+            _("Credit"),
+        )
+    return (
+        _("{portal}: refund of {amount} posted", amount=amount),
+        _("Refund posted"),
+        _(
+            "A refund of {amount} was posted to {account} on {moment}.",
+            amount=amount,
+            account=account.text,
+            moment=at,
+        ),
+        _("Refund amount"),
+        _("Refund"),
+    )
 
 
 def transaction_posted(
@@ -87,22 +145,39 @@ def transaction_posted(
     kind: str,
     transaction_id: str,
     transaction_date: date,
-    description: str,
+    payment_method: Text | None,
     amount_cents: int,
     balance_cents: int,
     posted_at: datetime,
     url: str,
 ) -> Email:
-    """A payment, credit or refund posted to the account by the billing team."""
-    noun, title = _TRANSACTION_WORDS[kind]
-    lines = [
-        f"A {noun} of {dollars(amount_cents)} was posted to {account} on "
-        f"{local_time(posted_at, to.time_zone)}.",
-        f"{description} ({transaction_id}), dated {transaction_date.isoformat()}.",
-        f"Balance after it: {dollars(balance_cents)}.",
-    ]
-    subject = f"{PORTAL_NAME}: {noun} of {dollars(amount_cents)} posted"
-    return _email(to, subject, title, lines, url, "View the transaction")
+    """A payment, credit or refund posted to the account by the billing team (`kind`); for a payment, how it
+    was made ("Bank Upload"), when known."""
+    amount = Amount(amount_cents)
+    subject, title, lead, amount_label, id_label = _transaction_words(
+        kind, amount, account, Moment(posted_at, to.time_zone)
+    )
+    method = (Row(_("Payment method"), payment_method),) if payment_method else ()
+    return _billing_email(
+        to,
+        Content(
+            subject=subject,
+            title=title,
+            first_name=to.first_name,
+            lead=(lead,),
+            highlight=Row(amount_label, amount),
+            summary=(
+                Row(id_label, transaction_id),
+                Row(_("Date"), transaction_date),
+                *method,
+                Row(_("New balance"), Amount(balance_cents)),
+                *account.rows(),
+            ),
+            button=_("View the transaction"),
+            url=url,
+            reason=_why(to),
+        ),
+    )
 
 
 def payment_confirmation(
@@ -112,17 +187,37 @@ def payment_confirmation(
     payment_id: str,
     amount_cents: int,
     paid_at: datetime,
-    card_label: str,
+    card_label: Text,
     url: str,
 ) -> Email:
-    lines = [
-        f"Thank you. We received your payment of {dollars(amount_cents)} for {account} on "
-        f"{local_time(paid_at, to.time_zone)}.",
-        f"Payment {payment_id}, paid with {card_label}.",
-        "It has been applied to your oldest unpaid invoices.",
-    ]
-    subject = f"{PORTAL_NAME}: payment of {dollars(amount_cents)} received"
-    return _email(to, subject, "Payment received", lines, url, "View the payment")
+    amount, paid = Amount(amount_cents), Moment(paid_at, to.time_zone)
+    return _billing_email(
+        to,
+        Content(
+            subject=_("{portal}: payment of {amount} received", amount=amount),
+            title=_("Payment received"),
+            first_name=to.first_name,
+            lead=(
+                _(
+                    "Thank you. We received your payment of {amount} for {account} on {moment}.",
+                    amount=amount,
+                    account=account.text,
+                    moment=paid,
+                ),
+            ),
+            highlight=Row(_("Amount paid"), amount),
+            summary=(
+                Row(_("Payment"), payment_id),
+                Row(_("Paid on"), paid),
+                Row(_("Paid with"), card_label),
+                *account.rows(),
+            ),
+            button=_("View the payment"),
+            url=url,
+            notes=(_("It has been applied to your oldest unpaid invoices."),),
+            reason=_why(to),
+        ),
+    )
 
 
 def autopay_not_charged(
@@ -132,41 +227,114 @@ def autopay_not_charged(
     invoice_id: str,
     amount_cents: int,
     due_date: date | None,
-    card_label: str,
-    reason: str,
+    card_label: Text,
+    reason: Text,
     url: str,
 ) -> Email:
-    """Auto Pay could not pay an invoice: the card expired, or the bank declined it."""
-    due = f", due {due_date.isoformat()}" if due_date else ""
-    lines = [
-        f"Auto Pay did not pay invoice {invoice_id} of {dollars(amount_cents)}{due}, for {account}: {reason}",
-        f"Auto Pay method: {card_label}.",
-        "Update your Auto Pay method or make a payment in the portal.",
-    ]
-    subject = f"{PORTAL_NAME}: Auto Pay could not pay invoice {invoice_id}"
-    return _email(to, subject, "Auto Pay could not pay your invoice", lines, url, "Make a payment")
+    """Auto Pay could not pay an invoice: the card expired, or the bank declined it (`reason`)."""
+    amount = Amount(amount_cents)
+    due = (Row(_("Due date"), due_date),) if due_date else ()
+    return _billing_email(
+        to,
+        Content(
+            subject=_("{portal}: Auto Pay could not pay invoice {invoice}", invoice=invoice_id),
+            title=_("Auto Pay could not pay your invoice"),
+            first_name=to.first_name,
+            lead=(
+                _(
+                    "Auto Pay could not pay invoice {invoice} of {amount} for {account}. {reason}",
+                    invoice=invoice_id,
+                    amount=amount,
+                    account=account.text,
+                    reason=reason,
+                ),
+                _("Update your Auto Pay method or make a payment in the {portal}."),
+            ),
+            highlight=Row(_("Amount due"), amount),
+            summary=(
+                Row(_("Invoice"), invoice_id),
+                *due,
+                Row(_("Auto Pay method"), card_label),
+                *account.rows(),
+            ),
+            button=_("Make a payment"),
+            url=url,
+            reason=_why(to),
+        ),
+    )
 
 
 def user_added(
     *, to: Recipient, account: AccountLine, full_name: str, username: str, at: datetime, url: str
 ) -> Email:
-    lines = [
-        f"{full_name} ({username}) was added as a {PORTAL_NAME} user of {account} on "
-        f"{local_time(at, to.time_zone)}.",
-        "They can now see the account's invoices and payments, and pay. If you did not expect this, "
-        "check the account's users.",
-    ]
-    return _email(to, f"{PORTAL_NAME}: {username} was added", "Portal user added", lines, url, "Manage users")
+    when = Moment(at, to.time_zone)
+    return _billing_email(
+        to,
+        Content(
+            subject=_("{portal}: {username} was added", username=username),
+            title=_("Portal user added"),
+            first_name=to.first_name,
+            lead=(
+                _(
+                    "{full_name} ({username}) was added as a {portal} user of {account} on {moment}.",
+                    full_name=full_name,
+                    username=username,
+                    account=account.text,
+                    moment=when,
+                ),
+            ),
+            summary=(
+                Row(_("Name"), full_name),
+                Row(_("Username"), username),
+                Row(_("Added on"), when),
+                *account.rows(),
+            ),
+            button=_("Manage users"),
+            url=url,
+            notes=(
+                _(
+                    "They can now see the account's invoices and payments, and pay. If you did not expect "
+                    "this, check the account's users."
+                ),
+            ),
+            reason=_why(to),
+        ),
+    )
 
 
 def user_deleted(
     *, to: Recipient, account: AccountLine, full_name: str, username: str, at: datetime, url: str
 ) -> Email:
-    lines = [
-        f"{full_name} ({username}) was deleted from the {PORTAL_NAME} users of {account} on "
-        f"{local_time(at, to.time_zone)}.",
-        "They can no longer sign in. A deleted user cannot be added again without the billing team's help.",
-    ]
-    return _email(
-        to, f"{PORTAL_NAME}: {username} was deleted", "Portal user deleted", lines, url, "Manage users"
+    when = Moment(at, to.time_zone)
+    return _billing_email(
+        to,
+        Content(
+            subject=_("{portal}: {username} was deleted", username=username),
+            title=_("Portal user deleted"),
+            first_name=to.first_name,
+            lead=(
+                _(
+                    "{full_name} ({username}) was deleted from the {portal} users of {account} on {moment}.",
+                    full_name=full_name,
+                    username=username,
+                    account=account.text,
+                    moment=when,
+                ),
+            ),
+            summary=(
+                Row(_("Name"), full_name),
+                Row(_("Username"), username),
+                Row(_("Deleted on"), when),
+                *account.rows(),
+            ),
+            button=_("Manage users"),
+            url=url,
+            notes=(
+                _(
+                    "They can no longer sign in. A deleted user can be added again only with the help of "
+                    "the billing team."
+                ),
+            ),
+            reason=_why(to),
+        ),
     )

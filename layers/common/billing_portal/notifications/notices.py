@@ -10,8 +10,8 @@ notifications", and the payment confirmation of "Make a Payment"), told to whom:
 - a portal user deleted.
 
 Every user of the account with billing notifications on, who was a user when the change happened, is told,
-in their own time zone. The changes are storage-neutral: the adapter that reads the records' stream turns
-what it sees into them (`notifications.dynamo.change_of`).
+in their own language and time zone. The changes are storage-neutral: the adapter that reads the records'
+stream turns what it sees into them (`notifications.dynamo.change_of`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,18 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from billing_portal.i18n import Text, _
+from billing_portal.ledger.model import PAYMENT_DESCRIPTIONS
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.notifications import emails as compose
 from billing_portal.notifications.emails import AccountLine, Recipient
-from billing_portal.payments.cards import Card
+from billing_portal.payments.cards import AUTOPAY_CARD_EXPIRED, Card
+from billing_portal.payments.processor import DECLINED
 from billing_portal.users.emails import Email
 
-DEFAULT_DECLINE_REASON = "The card has been declined."
+# Why Auto Pay did not pay, as the payment record keeps it: the English of one of these (declined, when the
+# record does not say).
+DECLINE_REASONS = {reason.msgid: reason for reason in (DECLINED, AUTOPAY_CARD_EXPIRED)}
 
 
 class NoticeKind(StrEnum):
@@ -209,7 +214,7 @@ def composer(
                 kind=change.type,
                 transaction_id=change.transaction_id,
                 transaction_date=change.on,
-                description=change.description,
+                payment_method=_payment_method(change),
                 amount_cents=change.amount_cents,
                 balance_cents=change.balance_cents,
                 posted_at=change.at,
@@ -234,7 +239,7 @@ def composer(
                 amount_cents=change.amount_cents,
                 due_date=due_on,
                 card_label=_card_label(change.card),
-                reason=change.reason or DEFAULT_DECLINE_REASON,
+                reason=DECLINE_REASONS.get(change.reason or "", DECLINED),
                 url=f"{page}/{change.invoice_id}",
             )
         case UserAdded() | UserDeleted():
@@ -251,5 +256,10 @@ def composer(
             )
 
 
-def _card_label(card: Card | None) -> str:
-    return card.label if card else "your card"
+def _payment_method(change: TransactionPosted) -> Text | None:
+    """How a payment the billing team posted was made ("Bank Upload"), as its history row says."""
+    return PAYMENT_DESCRIPTIONS.get(change.description) if change.type == "payment" else None
+
+
+def _card_label(card: Card | None) -> Text:
+    return card.label if card else _("your card")

@@ -100,7 +100,7 @@ class NotificationService:
         for user in recipients:
             if user.username in suppressed:
                 continue
-            email = composer(Recipient(user.username, user.first_name, user.time_zone))
+            email = composer(Recipient(user.username, user.first_name, user.time_zone, user.language))
             outcome = self._send_once(notice.key, user.username, email)
             if outcome is Claim.SENT:
                 report.already_sent += 1

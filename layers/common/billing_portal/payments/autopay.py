@@ -104,7 +104,7 @@ class AutopayRun:
                 skipped = replace(
                     record,
                     status=PaymentStatus.FAILED,
-                    message=AUTOPAY_CARD_EXPIRED,
+                    message=AUTOPAY_CARD_EXPIRED.msgid,
                     settled_at=self.charging.now(),
                 )
                 # The first run to record it counts it; its users hear of it from the notifier.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from billing_portal.i18n import Text, _
 from billing_portal.shared.errors import ValidationFailed
 
 # Field names a client might put a card number or security code under, compared without case or
@@ -30,7 +31,7 @@ CARD_DATA_FIELDS = frozenset(
         "card",
     }
 )
-CARD_DATA_REFUSED = (
+CARD_DATA_REFUSED = _(
     "card numbers and security codes are never sent to this API; send the token from the card form instead"
 )
 # Digits, possibly grouped by single spaces or dashes, as people type card numbers (and what follows them).
@@ -49,15 +50,39 @@ class Card:
         return (on.year, on.month) > (self.exp_year, self.exp_month)
 
     @property
-    def label(self) -> str:
-        """How the portal names the card: "Visa ending in 4242"."""
-        return f"{BRAND_NAMES.get(self.brand, self.brand.title())} ending in {self.last4}"
+    def label(self) -> Text:
+        """How the portal names the card: "Visa ending in 4242", "Visa se terminant par 4242"."""
+        return card_label(self.brand, self.last4)
+
+    @property
+    def stored_label(self) -> str:
+        """The label as a record keeps it (the Last Payment tile's card): in English, put back into the
+        reader's words by `read_card_label`."""
+        return f"{brand_name(self.brand)} ending in {self.last4}"
 
 
 BRAND_NAMES = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
+_STORED_LABEL = re.compile(r"(?P<brand>.+) ending in (?P<last4>[0-9]{4})")
+
+
+def brand_name(brand: str) -> str:
+    """A brand as written ("Visa"), from the processor's code ("visa")."""
+    return BRAND_NAMES.get(brand, brand.title())
+
+
+def card_label(brand: str, last4: str) -> Text:
+    """A card named by its brand (the processor's code) and its last four digits."""
+    return _("{brand} ending in {last4}", brand=brand_name(brand), last4=last4)
+
+
+def read_card_label(stored: str) -> Text | None:
+    """A card's `stored_label` as its label; None for anything else."""
+    found = _STORED_LABEL.fullmatch(stored)
+    return _("{brand} ending in {last4}", brand=found["brand"], last4=found["last4"]) if found else None
+
 
 # Why Auto Pay did not charge an invoice, on the failed payment its users are told of.
-AUTOPAY_CARD_EXPIRED = "The Auto Pay card has expired."
+AUTOPAY_CARD_EXPIRED = _("The Auto Pay card has expired.")
 
 
 class CardExpired(ValidationFailed):
@@ -68,9 +93,14 @@ def refuse_expired(card: Card, today: date, *, for_autopay: bool = False) -> Non
     """CardExpired when the card's expiry has passed on the account's day: a saved card, or a new one whose
     token is for an expired card (nothing is charged or saved then)."""
     if card.expired(today):
-        instead = "another payment method for Auto Pay" if for_autopay else "another payment method"
+        expiry = f"{card.exp_month:02d}/{card.exp_year}"  # as the card shows it, in either language
         raise CardExpired(
-            f"This card expired at the end of {card.exp_month:02d}/{card.exp_year}. Choose {instead}."
+            _(
+                "This card expired at the end of {expiry}. Choose another payment method for Auto Pay.",
+                expiry=expiry,
+            )
+            if for_autopay
+            else _("This card expired at the end of {expiry}. Choose another payment method.", expiry=expiry)
         )
 
 

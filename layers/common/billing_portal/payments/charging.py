@@ -26,12 +26,15 @@ from datetime import date, datetime, timedelta
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field
 
+from billing_portal.i18n import Text, _
+from billing_portal.i18n.words import Words
 from billing_portal.ledger import model as ledger
 from billing_portal.ledger.documents import PaymentDocument
-from billing_portal.ledger.model import PaymentClaim, PaymentMethod
+from billing_portal.ledger.model import ACCOUNT_NOT_FOUND, PaymentClaim, PaymentMethod
 from billing_portal.ledger.ports import Account, LedgerStore
 from billing_portal.ledger.posting import document_plan, post
 from billing_portal.ledger.views import Money
+from billing_portal.payments.cards import AUTOPAY_CARD_EXPIRED
 from billing_portal.payments.ports import PaymentRecord, PaymentStatus, PaymentStore
 from billing_portal.payments.processor import DECLINED, BillingDetails, CardProcessor, Charge, ChargeStatus
 from billing_portal.shared.clock import Clock, local_date, timestamp, utc_now
@@ -40,7 +43,10 @@ from billing_portal.shared.money import format_cents
 
 logger = Logger(child=True)
 
-PAYMENT_NOT_FOUND = "Payment not found."
+PAYMENT_NOT_FOUND = _("Payment not found.")
+# Why a payment was declined or failed, as its record keeps it: the English message of one of these, put
+# back into the reader's words when read.
+STORED_MESSAGES: dict[str, Text] = {said.msgid: said for said in (DECLINED, AUTOPAY_CARD_EXPIRED)}
 _PAYMENT_ID_LENGTH = 16
 
 # A claim this old was left by an attempt that cannot be running any more: the payments function stops after
@@ -53,6 +59,7 @@ class PaymentCard(BaseModel):
     last4: str = Field(pattern=r"^[0-9]{4}$")
     exp_month: int
     exp_year: int
+    label: str = Field(description='The card in words: "Visa ending in 4242"')
 
 
 class PaymentView(BaseModel):
@@ -64,10 +71,16 @@ class PaymentView(BaseModel):
     card: PaymentCard | None
     payment_method_id: str | None = Field(description="The saved method charged, when one was")
     invoice_id: str | None = Field(description="For an Auto Pay payment, the invoice it pays")
-    message: str | None = Field(description="Why it was declined or failed")
+    message: str | None = Field(description="Why it was declined or failed, in the reader's language")
 
 
-def payment_view(record: PaymentRecord) -> PaymentView:
+def stored_message(message: str | None, words: Words) -> str | None:
+    """A record's message (kept in English) in the reader's words."""
+    said = STORED_MESSAGES.get(message) if message is not None else None
+    return words(said) if said is not None else message
+
+
+def payment_view(record: PaymentRecord, words: Words) -> PaymentView:
     card = record.card
     return PaymentView(
         id=record.id,
@@ -75,12 +88,18 @@ def payment_view(record: PaymentRecord) -> PaymentView:
         amount=format_cents(record.amount_cents),
         created_at=record.created_at,
         settled_at=record.settled_at,
-        card=PaymentCard(brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year)
+        card=PaymentCard(
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            label=words(card.label),
+        )
         if card
         else None,
         payment_method_id=record.payment_method_id,
         invoice_id=record.autopay_invoice_id,
-        message=record.message,
+        message=stored_message(record.message, words),
     )
 
 
@@ -115,7 +134,7 @@ class Charging:
     def account(self, account_id: str) -> Account:
         account = self.ledger.get_account(account_id)
         if account is None:
-            raise NotFound("Account not found.")
+            raise NotFound(ACCOUNT_NOT_FOUND)
         return account
 
     def today(self, account: Account) -> date:
@@ -198,7 +217,9 @@ class Charging:
             return pending
         # Released first: a crash before the record is saved leaves a payment a retry concludes again.
         self.no_longer_in_flight(record)
-        declined = replace(record, status=PaymentStatus.DECLINED, message=DECLINED, settled_at=self.now())
+        declined = replace(
+            record, status=PaymentStatus.DECLINED, message=DECLINED.msgid, settled_at=self.now()
+        )
         self.store.save_payment(declined)
         return declined
 
@@ -235,7 +256,7 @@ class Charging:
                 card_last4=card.last4 if card else None,
             )
 
-        plan = document_plan(document_for, paid_with=card.label if card else None)
+        plan = document_plan(document_for, paid_with=card.stored_label if card else None)
         if not post(self.ledger, record.account_id, plan).posted:
             # Posted by an earlier attempt that stopped before recording it: in flight no more.
             self.no_longer_in_flight(record)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from billing_portal.i18n import _
 from billing_portal.shared.errors import BadRequest, Conflict, ValidationFailed
 
 if TYPE_CHECKING:
@@ -42,11 +43,15 @@ def idempotency_key(headers: Mapping[str, str]) -> str:
     key = headers.get(HEADER)
     if key is None or key.strip() == "":
         raise IdempotencyKeyMissing(
-            f"Send an {HEADER} header (a UUID, for example) so that a repeated request is not charged twice."
+            _(
+                "Send an {header} header (a UUID, for example) so that a repeated request is not charged "
+                "twice.",
+                header=HEADER,
+            )
         )
     if not _KEY.fullmatch(key):
         raise IdempotencyKeyMissing(
-            f"The {HEADER} header must be 1 to 255 printable characters without spaces."
+            _("The {header} header must be 1 to 255 printable characters without spaces.", header=HEADER)
         )
     return key
 
@@ -100,11 +105,17 @@ class IdempotentOperation:
                 return self._run(call=call)
             except self._reused:
                 raise IdempotencyKeyReused(
-                    f"This {HEADER} was used with a different request. Use a new key for a new payment."
+                    _(
+                        "This {header} was used with a different request. Use a new key for a new payment.",
+                        header=HEADER,
+                    )
                 ) from None
             except self._in_progress:
                 if time.monotonic() > deadline:
                     raise RequestInProgress(
-                        f"A request with this {HEADER} is still being processed. Try again in a moment."
+                        _(
+                            "A request with this {header} is still being processed. Try again in a moment.",
+                            header=HEADER,
+                        )
                     ) from None
                 time.sleep(0.05)

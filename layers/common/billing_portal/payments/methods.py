@@ -15,10 +15,13 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from billing_portal.i18n import N_, _
+from billing_portal.i18n.words import Words
+from billing_portal.ledger.model import ACCOUNT_NOT_FOUND
 from billing_portal.ledger.ports import Account, Address, LedgerStore, PortalUser
 from billing_portal.ledger.profile import AddressModel
 from billing_portal.ledger.views import Address as AddressView
-from billing_portal.ledger.views import AutopayView, CardView, autopay_view
+from billing_portal.ledger.views import AutopayView, CardView, autopay_view, card_fields
 from billing_portal.payments.cards import CARD_DATA_REFUSED, card_data_in, refuse_expired
 from billing_portal.payments.ports import PaymentStore, SavedMethod
 from billing_portal.payments.processor import BillingDetails, CardProcessor, SavedCard
@@ -29,7 +32,7 @@ from billing_portal.users.model import top_user
 
 MAX_SAVED_METHODS = 10
 METHOD_ID = re.compile(r"pm_[0-9a-f]{20}")
-METHOD_NOT_FOUND = "Payment method not found."
+METHOD_NOT_FOUND = _("Payment method not found.")
 CARD_TOKEN_PATTERN = r"^tok_[A-Za-z0-9_-]{1,300}$"  # noqa: S105 - the shape of a processor token  # nosec B105
 
 
@@ -45,12 +48,17 @@ def refuse_another_saved(store: PaymentStore, account_id: str, *, while_paying: 
     """TooManyMethods when the account keeps MAX_SAVED_METHODS cards already: a card saved with a payment is
     refused before anything is charged, and the payment can go ahead without saving it."""
     if len(store.list_methods(account_id)) >= MAX_SAVED_METHODS:
-        instead = (
-            "Remove one, or pay without saving this card."
+        raise TooManyMethods(
+            _(
+                "An account can keep {count} payment methods. Remove one, or pay without saving this card.",
+                count=MAX_SAVED_METHODS,
+            )
             if while_paying
-            else "Remove one before adding another."
+            else _(
+                "An account can keep {count} payment methods. Remove one before adding another.",
+                count=MAX_SAVED_METHODS,
+            )
         )
-        raise TooManyMethods(f"An account can keep {MAX_SAVED_METHODS} payment methods. {instead}")
 
 
 def find_method(store: PaymentStore, account_id: str, method_id: str) -> SavedMethod:
@@ -73,7 +81,8 @@ class CardFreeModel(BaseModel):
         if where is not None:
             # Raised past pydantic (not a ValueError), so the value is never echoed in an error detail.
             raise CardDataRefused(
-                f"The request is not valid: {CARD_DATA_REFUSED}.", [FieldProblem(where, CARD_DATA_REFUSED)]
+                _("The request is not valid: {problems}.", problems=CARD_DATA_REFUSED),
+                [FieldProblem(where, CARD_DATA_REFUSED)],
             )
         return value
 
@@ -83,7 +92,7 @@ class NewPaymentMethod(CardFreeModel):
 
     token: str = Field(
         pattern=CARD_TOKEN_PATTERN,
-        description="The processor's token from the card form",
+        description=N_("The processor's token from the card form"),
         examples=["tok_visa"],
     )
     billing_address: AddressModel | None = Field(
@@ -123,9 +132,9 @@ class AutopayChange(BaseModel):
     @model_validator(mode="after")
     def _method_when_enabled(self) -> AutopayChange:
         if self.enabled and self.payment_method_id is None:
-            raise ValueError("payment_method_id is required to turn Auto Pay on")
+            raise ValueError(_("payment_method_id is required to turn Auto Pay on"))
         if not self.enabled and self.payment_method_id is not None:
-            raise ValueError("payment_method_id goes with enabled: true only")
+            raise ValueError(_("payment_method_id goes with enabled: true only"))
         return self
 
 
@@ -137,15 +146,12 @@ def new_method_id() -> str:
     return "pm_" + secrets.token_hex(10)
 
 
-def method_view(method: SavedMethod, autopay_method_id: str | None, today: date) -> PaymentMethodView:
-    card = method.card
+def method_view(
+    method: SavedMethod, autopay_method_id: str | None, today: date, words: Words
+) -> PaymentMethodView:
     return PaymentMethodView(
         id=method.id,
-        brand=card.brand,
-        last4=card.last4,
-        exp_month=card.exp_month,
-        exp_year=card.exp_year,
-        expired=card.expired(today),
+        **card_fields(method.card, today, words),
         autopay=method.id == autopay_method_id,
         billing_email=method.billing_email,
         billing_address=AddressView(**asdict(method.billing_address)),
@@ -178,7 +184,7 @@ def billing_details(
         contacts = account.billing_contacts
         email = top.username if top else contacts[0] if contacts else None
     if email is None:
-        raise ValidationFailed("A billing email is needed: the account has no portal user to default to.")
+        raise ValidationFailed(_("A billing email is needed: the account has no portal user to default to."))
     chosen = Address(**address.model_dump()) if address is not None else account.billing_address
     return BillingDetails(email=email, address=chosen)
 
@@ -206,16 +212,16 @@ class PaymentMethodService:
     def _account(self, account_id: str) -> Account:
         account = self.ledger.get_account(account_id)
         if account is None:
-            raise NotFound("Account not found.")
+            raise NotFound(ACCOUNT_NOT_FOUND)
         return account
 
-    def list(self, account_id: str) -> PaymentMethodList:
+    def list(self, account_id: str, words: Words) -> PaymentMethodList:
         account = self._account(account_id)
         autopay_id, today = account.autopay.method_id, self._today(account)
         methods = sorted(self.store.list_methods(account_id), key=lambda m: (m.created_at, m.id))
-        return PaymentMethodList(items=[method_view(m, autopay_id, today) for m in methods])
+        return PaymentMethodList(items=[method_view(m, autopay_id, today, words) for m in methods])
 
-    def add(self, account_id: str, request: NewPaymentMethod) -> PaymentMethodView:
+    def add(self, account_id: str, request: NewPaymentMethod, words: Words) -> PaymentMethodView:
         account = self._account(account_id)
         refuse_another_saved(self.store, account_id)
         refuse_expired(self.processor.card_of_token(request.token), self._today(account))
@@ -223,13 +229,13 @@ class PaymentMethodService:
         saved = self.processor.save_card(request.token, billing)
         method = saved_method(account_id, new_method_id(), saved, billing, created_at=timestamp(self.clock()))
         self.store.add_method(method)
-        return method_view(method, account.autopay.method_id, self._today(account))
+        return method_view(method, account.autopay.method_id, self._today(account), words)
 
     def delete(self, account_id: str, method_id: str) -> None:
         if not METHOD_ID.fullmatch(method_id) or not self.store.delete_method(account_id, method_id):
             raise NotFound(METHOD_NOT_FOUND)
 
-    def set_autopay(self, account_id: str, change: AutopayChange) -> AutopayView:
+    def set_autopay(self, account_id: str, change: AutopayChange, words: Words) -> AutopayView:
         account = self._account(account_id)
         if not change.enabled:
             self.store.disable_autopay(account_id)
@@ -239,4 +245,4 @@ class PaymentMethodService:
         refuse_expired(method.card, today, for_autopay=True)
         if not self.store.enable_autopay(account_id, method):
             raise NotFound(METHOD_NOT_FOUND)
-        return autopay_view(self._account(account_id).autopay, today)
+        return autopay_view(self._account(account_id).autopay, today, words)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
+from billing_portal.i18n import Amount, _
+from billing_portal.i18n.words import Words
 from billing_portal.ledger.ports import Account
 from billing_portal.payments.cards import refuse_expired
 from billing_portal.payments.charging import (
@@ -29,11 +31,11 @@ from billing_portal.payments.methods import (
 from billing_portal.payments.ports import PaymentRecord, PaymentStatus, SavedMethod
 from billing_portal.payments.processor import DECLINED, BillingDetails, CardDeclined
 from billing_portal.shared.errors import NotFound, ValidationFailed
-from billing_portal.shared.money import format_cents, parse_amount
+from billing_portal.shared.money import parse_amount
 
 # $100,000.00: far above any invoice, low enough to catch a typo's extra digits.
 MAX_PAYMENT_CENTS = 10_000_000
-ZERO_PAYMENT = "Payments cannot be zero dollars."
+ZERO_PAYMENT = _("Payments cannot be zero dollars.")
 
 
 class KeyNamesAnotherPayment(ValidationFailed):
@@ -57,15 +59,17 @@ class PaymentRequest(CardFreeModel):
         try:
             cents = parse_amount(value)
         except ValueError:
-            raise ValueError("must be an amount in dollars with at most two decimals, like 123.45") from None
+            raise ValueError(
+                _("must be an amount in dollars with at most two decimals, like 123.45")
+            ) from None
         if cents < 0:
-            raise ValueError("must not be negative")
+            raise ValueError(_("must not be negative"))
         return value
 
     @model_validator(mode="after")
     def _one_source(self) -> PaymentRequest:
         if (self.payment_method_id is None) == (self.new_payment_method is None):
-            raise ValueError("send either payment_method_id or new_payment_method")
+            raise ValueError(_("send either payment_method_id or new_payment_method"))
         return self
 
 
@@ -84,8 +88,10 @@ def _refuse_amount(cents: int) -> None:
         raise ValidationFailed(ZERO_PAYMENT)
     if cents > MAX_PAYMENT_CENTS:
         raise ValidationFailed(
-            f"A payment can be at most ${format_cents(MAX_PAYMENT_CENTS)}. "
-            "For a larger payment, contact the billing team."
+            _(
+                "A payment can be at most {maximum}. For a larger payment, contact {billing_team}.",
+                maximum=Amount(MAX_PAYMENT_CENTS),
+            )
         )
 
 
@@ -98,7 +104,9 @@ class OneTimePayments:
         self.processor = charging.processor
         self.users = users
 
-    def pay(self, account_id: str, idempotency_key: str, request: PaymentRequest) -> PaymentView:
+    def pay(
+        self, account_id: str, idempotency_key: str, request: PaymentRequest, words: Words
+    ) -> PaymentView:
         """Charge and, once approved, post. CardDeclined when the bank says no (nothing is posted),
         PaymentPending while another payment of the account is in flight (nothing is done)."""
         cents = parse_amount(request.amount)
@@ -110,10 +118,10 @@ class OneTimePayments:
         if earlier is not None and earlier.request_digest != digest:
             # The key names this payment for good, also after its idempotency record has expired.
             raise KeyNamesAnotherPayment(
-                "This Idempotency-Key was used for another payment. Use a new key for a new payment."
+                _("This Idempotency-Key was used for another payment. Use a new key for a new payment.")
             )
         if earlier is not None and earlier.status is not PaymentStatus.PROCESSING:
-            return _answer(earlier)  # its answer was lost on the way; the payment was made
+            return _answer(earlier, words)  # its answer was lost on the way; the payment was made
         source = self._source(account, payment_id, request)
         claim = self.charging.claim(account, payment_id, cents)
         try:
@@ -137,13 +145,13 @@ class OneTimePayments:
         concluded = self.charging.conclude(record, charge)
         if concluded.status is PaymentStatus.DECLINED and source.keep_as and source.method:
             self.store.delete_method(account_id, source.method.id)  # a card just declined is not kept
-        return _answer(concluded)
+        return _answer(concluded, words)
 
-    def status(self, account_id: str, payment_id: str) -> PaymentView:
+    def status(self, account_id: str, payment_id: str, words: Words) -> PaymentView:
         record = self.store.get_payment(account_id, payment_id) if len(payment_id) <= 60 else None
         if record is None:
             raise NotFound(PAYMENT_NOT_FOUND)
-        return payment_view(record)
+        return payment_view(record, words)
 
     def _source(self, account: Account, payment_id: str, request: PaymentRequest) -> _Source:
         """What the payment is charged to, every check that can refuse the request made, nothing saved."""
@@ -155,7 +163,7 @@ class OneTimePayments:
             return _Source(method.reference, billing, method)
         new = request.new_payment_method
         if new is None:  # the request model requires one of the two
-            raise ValidationFailed("Send either payment_method_id or new_payment_method.")
+            raise ValidationFailed(_("Send either payment_method_id or new_payment_method."))
         refuse_expired(self.processor.card_of_token(new.token), today)
         billing = billing_details(account, self.users, new.billing_address, new.billing_email)
         if not new.save:
@@ -176,7 +184,7 @@ class OneTimePayments:
         return _Source(method.reference, source.billing, method, keep_as=method_id)
 
 
-def _answer(record: PaymentRecord) -> PaymentView:
+def _answer(record: PaymentRecord, words: Words) -> PaymentView:
     if record.status is PaymentStatus.DECLINED:
         raise CardDeclined(DECLINED)
-    return payment_view(record)
+    return payment_view(record, words)

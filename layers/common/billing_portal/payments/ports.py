@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from billing_portal.i18n import _
 from billing_portal.ledger.ports import Address
 from billing_portal.payments.cards import Card
 from billing_portal.shared.errors import Conflict
 
-AUTOPAY_METHOD_IN_USE = (
+AUTOPAY_METHOD_IN_USE = _(
     "This payment method is used for Auto Pay. Turn Auto Pay off or choose another Auto Pay method first."
 )
 
@@ -51,7 +52,8 @@ class PaymentRecord:
     payment_method_id: str | None = None  # the saved method charged, when one was
     charge_id: str | None = None
     autopay_invoice_id: str | None = None  # an auto pay charge: the invoice it pays
-    message: str | None = None  # why it was declined or failed
+    # Why it was declined or failed: the English of a catalogue message (`charging.STORED_MESSAGES`).
+    message: str | None = None
     settled_at: str | None = None
     request_digest: str | None = None  # a one-time payment: what the client asked, to refuse its key reused
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from billing_portal.i18n import _
 from billing_portal.ledger.ports import Address
 from billing_portal.payments.cards import Card
 from billing_portal.shared.errors import BadRequest, Conflict, PortalError, ValidationFailed
@@ -25,7 +26,8 @@ from billing_portal.shared.errors import BadRequest, Conflict, PortalError, Vali
 SIGNATURE_HEADER = "Processor-Signature"
 CALLBACK_TOLERANCE_SECONDS = 300
 _SIGNATURE = re.compile(r"t=([0-9]{1,12}),v1=([0-9a-f]{64})")
-DECLINED = "The card has been declined."
+DECLINED = _("The card has been declined.")
+NOT_UNDERSTOOD = _("The callback is not one this API understands.")
 
 
 class ChargeStatus(StrEnum):
@@ -123,13 +125,13 @@ def verify_callback(secret: bytes, header: str | None, body: bytes, now: float) 
     """The callback's content once its signature and age check out; CallbackRefused otherwise."""
     found = _SIGNATURE.fullmatch((header or "").strip())
     if found is None:
-        raise CallbackRefused("The callback is not signed.")
+        raise CallbackRefused(_("The callback is not signed."))
     timestamp, signature = int(found.group(1)), found.group(2)
     expected = signature_header(secret, timestamp, body).rpartition("v1=")[2]
     if not hmac.compare_digest(expected, signature):
-        raise CallbackRefused("The callback's signature does not match.")
+        raise CallbackRefused(_("The callback's signature does not match."))
     if abs(now - timestamp) > CALLBACK_TOLERANCE_SECONDS:
-        raise CallbackRefused("The callback is too old, or dated in the future.")
+        raise CallbackRefused(_("The callback is too old, or dated in the future."))
     try:
         event = json.loads(body)
         data = event["data"]
@@ -144,9 +146,9 @@ def verify_callback(secret: bytes, header: str | None, body: bytes, now: float) 
             signature=signature,
         )
     except (ValueError, KeyError, TypeError):
-        raise CallbackRefused("The callback is not one this API understands.") from None
+        raise CallbackRefused(NOT_UNDERSTOOD) from None
     if event.get("type") != "charge.settled" or outcome is ChargeStatus.PENDING:
-        raise CallbackRefused("The callback is not one this API understands.")
+        raise CallbackRefused(NOT_UNDERSTOOD)
     return settlement
 
 

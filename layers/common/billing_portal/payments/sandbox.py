@@ -27,6 +27,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from billing_portal.i18n import _
 from billing_portal.ledger.dynamo import from_item, to_item
 from billing_portal.payments.cards import Card, luhn_valid
 from billing_portal.payments.processor import (
@@ -56,6 +57,7 @@ TEST_CARD_BEHAVIOUR = {
     "4000000000000077": ChargeStatus.PENDING,
 }
 _NUMBER = re.compile(r"[0-9]{13,19}")
+NOT_ISSUED = _("The card token is not one the card processor issued.")
 _CVC = re.compile(r"[0-9]{3,4}")
 
 
@@ -92,21 +94,21 @@ def _decode(source: str) -> tuple[Card, ChargeStatus]:
         card = Card(str(payload["b"]), str(payload["l"]), int(payload["m"]), int(payload["y"]))
         return card, ChargeStatus(payload["o"])
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidCardToken("The card token is not one the card processor issued.") from None
+        raise InvalidCardToken(NOT_ISSUED) from None
 
 
 def tokenize(number: str, exp_month: int, exp_year: int, cvc: str, today: date) -> str:
     """What the processor's hosted card fields do with what a person types: check it, return a token."""
     digits = re.sub(r"[ -]", "", number)
     if not _NUMBER.fullmatch(digits) or not luhn_valid(digits):
-        raise ValidationFailed("The card number is not valid.")
+        raise ValidationFailed(_("The card number is not valid."))
     if not _CVC.fullmatch(cvc):
-        raise ValidationFailed("The security code is not valid.")
+        raise ValidationFailed(_("The security code is not valid."))
     if not 1 <= exp_month <= 12 or not today.year <= exp_year <= today.year + 20:
-        raise ValidationFailed("The expiry date is not valid.")
+        raise ValidationFailed(_("The expiry date is not valid."))
     card = Card(_brand(digits), digits[-4:], exp_month, exp_year)
     if card.expired(today):
-        raise ValidationFailed("The card has expired.")
+        raise ValidationFailed(_("The card has expired."))
     return _encode("tok_", card, TEST_CARD_BEHAVIOUR.get(digits, ChargeStatus.APPROVED))
 
 
@@ -124,7 +126,7 @@ def _charge_id(idempotency_key: str) -> str:
 
 def _token(token: str) -> tuple[Card, ChargeStatus]:
     if not token.startswith("tok_"):
-        raise InvalidCardToken("The card token is not one the card processor issued.")
+        raise InvalidCardToken(NOT_ISSUED)
     return _decode(token)
 
 
@@ -207,7 +209,7 @@ class SandboxProcessor:
     def _get(self, charge_id: str) -> dict[str, Any]:
         found = self._db.get_item(TableName=self.table, Key=charge_key(charge_id)).get("Item")
         if not found:
-            raise NotFound(f"No charge {charge_id}.")
+            raise NotFound(_("No charge {charge_id}.", charge_id=charge_id))
         return from_item(found)
 
     # -- the processor's side of settling --------------------------------------------------------------
@@ -216,7 +218,7 @@ class SandboxProcessor:
         """Settle a pending charge as the bank decided, and build the signed callback the processor
         sends about it: (body, signature header)."""
         if outcome is ChargeStatus.PENDING:
-            raise ValidationFailed("A charge settles as approved or declined.")
+            raise ValidationFailed(_("A charge settles as approved or declined."))
         try:
             updated = self._db.update_item(
                 TableName=self.table,
@@ -230,7 +232,7 @@ class SandboxProcessor:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            raise NotFound(f"No pending charge {charge_id}.") from None
+            raise NotFound(_("No pending charge {charge_id}.", charge_id=charge_id)) from None
         record = from_item(updated["Attributes"])
         now = int(self.clock().timestamp())
         body = callback_body(f"evt_{uuid.uuid4().hex}", _charge_of(record), dict(record["metadata"]), now)

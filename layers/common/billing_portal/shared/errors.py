@@ -1,28 +1,31 @@
-"""Typed errors of the portal. Each carries its HTTP status; they are mapped to responses in one place
-(`billing_portal.http.resolver`), never by matching message text."""
+"""Typed errors of the portal. Each carries its HTTP status, and its message as a catalogue `Text`, put into
+the reader's words where the answer is made (`billing_portal.http.errors`); they are mapped to responses in
+one place (`billing_portal.http.resolver`), never by matching message text."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from billing_portal.i18n.text import Text
+
 
 @dataclass(frozen=True)
 class FieldProblem:
     field: str
-    message: str
+    message: Text
 
 
 @dataclass
 class PortalError(Exception):
-    message: str
+    message: Text
     details: list[FieldProblem] = field(default_factory=list)
 
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)  # in English, for logs
 
 
 class BadRequest(PortalError):

@@ -7,6 +7,8 @@ import re
 from functools import cache
 from zoneinfo import available_timezones
 
+from billing_portal.i18n import _
+
 EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -23,9 +25,9 @@ UNSEEN_CHARACTERS = (
 def validate_time_zone(value: str) -> str:
     """An IANA zone name such as America/Toronto."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}", value):
-        raise ValueError("must be an IANA time zone such as America/Toronto")
+        raise ValueError(_("must be an IANA time zone such as America/Toronto"))
     if value not in _iana_zones():
-        raise ValueError("must be an IANA time zone such as America/Toronto")
+        raise ValueError(_("must be an IANA time zone such as America/Toronto"))
     return value
 
 
@@ -38,5 +40,5 @@ def _iana_zones() -> frozenset[str]:
 def validate_email(value: str) -> str:
     value = value.strip()
     if len(value) > 254 or not EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an email address")
+        raise ValueError(_("{value} is not an email address", value=repr(value)))
     return value.lower()

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from billing_portal.shared import aws
 from billing_portal.shared.errors import FieldProblem, ValidationFailed
 from billing_portal.users.model import USERNAME_TAKEN, UsernameTaken
+from billing_portal.users.passwords import POOL_REFUSED_PASSWORD
 
 
 class CognitoDirectory:
@@ -64,8 +65,7 @@ class CognitoDirectory:
         except ClientError as error:
             if error.response["Error"]["Code"] == "InvalidPasswordException":
                 raise ValidationFailed(
-                    "The password does not meet the password rules.",
-                    [FieldProblem("new_password", str(error.response["Error"].get("Message", "")))],
+                    POOL_REFUSED_PASSWORD, [FieldProblem("new_password", POOL_REFUSED_PASSWORD)]
                 ) from None
             raise
 

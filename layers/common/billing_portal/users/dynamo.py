@@ -1,10 +1,11 @@
 """DynamoDB adapter of the portal's user records.
 
-    PK ACCOUNT#<id>        SK USER#<username>   the user; `invited_at` set once the invitation is out (the
-                                                stream turns that change into the "user added" emails);
-                                                `sessions_valid_from` once a password reset or a restore
-                                                ended the sessions before it; `withdrawn_at` while a delete
-                                                is under way
+    PK ACCOUNT#<id>        SK USER#<username>   the user (`language` absent on records from before
+                                                languages: English); `invited_at` set once the invitation
+                                                is out (the stream turns that change into the "user added"
+                                                emails); `sessions_valid_from` once a password reset or a
+                                                restore ended the sessions before it; `withdrawn_at` while
+                                                a delete is under way
     PK USERNAME#<username> SK USERNAME          the claim on the username, forever: status active | deleted
                                                 (turning deleted is what the "user deleted" emails follow)
 
@@ -21,7 +22,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from billing_portal.ledger.dynamo import account_key, from_item, set_existing, to_item
+from billing_portal.i18n import Language
+from billing_portal.ledger.dynamo import account_key, account_language, from_item, set_existing, to_item
 from billing_portal.ledger.ports import PortalUser, UserSessions
 from billing_portal.shared import aws
 from billing_portal.shared.errors import NotFound
@@ -57,16 +59,19 @@ def _user_item(user: PortalUser, **extra: Any) -> dict[str, Any]:
 
 
 def _user(data: dict[str, Any]) -> PortalUser:
-    return PortalUser(**{name: data[name] for name in _USER_FIELDS})
+    # A field the record does not have (`language`, on records from before it) takes its default.
+    return PortalUser(**{name: data[name] for name in _USER_FIELDS if name in data})
 
 
 def user_sessions(found: dict[str, Any] | None) -> UserSessions | None:
-    """What a user item (DynamoDB's JSON, as read) says of the user's sessions: none while a delete is
-    under way or once it is done."""
+    """What a user item (DynamoDB's JSON, as read) says of the user's sessions and the language they read:
+    no sessions while a delete is under way or once it is done."""
     if not found or "withdrawn_at" in found:
         return None
     valid_from = found.get("sessions_valid_from")
-    return UserSessions(valid_from=int(valid_from["N"]) if valid_from else 0)
+    # Records from before languages read as English.
+    language: Language = "fr" if found.get("language") == {"S": "fr"} else "en"
+    return UserSessions(valid_from=int(valid_from["N"]) if valid_from else 0, language=language)
 
 
 def _cancellation_reasons(error: ClientError) -> list[str]:
@@ -105,9 +110,21 @@ class DynamoUserRecords:
             TableName=self.table,
             Key=user_key(account_id, username),
             ConsistentRead=True,
-            ProjectionExpression="PK, sessions_valid_from, withdrawn_at",
+            ProjectionExpression="PK, sessions_valid_from, withdrawn_at, #language",
+            ExpressionAttributeNames={"#language": "language"},  # a reserved word of DynamoDB's
         ).get("Item")
         return user_sessions(found)
+
+    def default_language(self, account_id: str) -> Language:
+        # Strongly consistent: a default changed a moment ago applies to the next user added.
+        found = self._db.get_item(
+            TableName=self.table,
+            Key=to_item({"PK": account_key(account_id), "SK": "ACCOUNT"}),
+            ConsistentRead=True,
+            ProjectionExpression="#language, billing_address",
+            ExpressionAttributeNames={"#language": "language"},
+        ).get("Item")
+        return account_language(from_item(found)) if found else "en"
 
     def end_sessions(self, account_id: str, username: str, valid_from: int) -> None:
         try:

@@ -1,12 +1,14 @@
-"""The emails a user gets about their own sign-in (the invitation, a reset code), each with a plain-text and
-an HTML part; billing notifications are in notifications.emails. Every value placed in the HTML is escaped."""
+"""The emails a user gets about their own sign-in (the invitation, a reset code), in the user's language,
+each with a plain-text and an HTML part laid out by `notifications.email_template`; billing notifications
+are in notifications.emails."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
-PORTAL_NAME = "Billing Portal"
+from billing_portal.i18n import Language, _
+from billing_portal.i18n.words import words_in
+from billing_portal.notifications.email_template import Content, Row, render
 
 
 @dataclass(frozen=True)
@@ -17,68 +19,66 @@ class Email:
     html: str
 
 
-def html_document(title: str, paragraphs: list[str]) -> str:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title></head>"
-        '<body style="font-family:Arial,Helvetica,sans-serif;color:#1f2933;max-width:600px">'
-        f'<h1 style="font-size:20px">{escape(title)}</h1>{body}</body></html>'
-    )
-
-
 def welcome(
-    *, username: str, first_name: str, temporary_password: str, portal_url: str, valid_days: int
+    *,
+    language: Language,
+    username: str,
+    first_name: str,
+    temporary_password: str,
+    portal_url: str,
+    valid_days: int,
 ) -> Email:
-    title = f"Welcome to the {PORTAL_NAME}"
-    text = (
-        f"Hello {first_name},\n\n"
-        f"You have been invited to the {PORTAL_NAME}, where you can see your balance, invoices and "
-        "payments, download invoices and call records, and pay.\n\n"
-        f"Sign in at: {portal_url}\n"
-        f"Username: {username}\n"
-        f"Temporary password: {temporary_password}\n\n"
-        f"The temporary password is valid for {valid_days} days. When you first sign in you will choose "
-        "a new password of at least 15 characters, with at least two digits and both uppercase and "
-        "lowercase letters.\n\n"
-        "If this invitation has expired, select Forgot Password on the sign-in page to get a new one.\n"
+    content = Content(
+        subject=_("Your {portal} invitation"),
+        title=_("Welcome to the {portal}"),
+        first_name=first_name,
+        lead=(
+            _(
+                "You have been invited to the {portal}, where you can see your balance, invoices and "
+                "payments, download invoices and call records, and pay."
+            ),
+        ),
+        summary=(
+            Row(_("Username"), username),
+            Row(_("Temporary password"), temporary_password, typed=True),
+        ),
+        button=_("Sign in"),
+        url=portal_url,
+        notes=(
+            _(
+                "The temporary password is valid for {days} days. When you first sign in you will choose a "
+                "new password of at least 15 characters, with at least two digits and both uppercase and "
+                "lowercase letters.",
+                days=valid_days,
+            ),
+            _("If this invitation has expired, select Forgot Password on the sign-in page to get a new one."),
+        ),
+        reason=_("You receive this email because you were given access to the {portal} of {provider}."),
     )
-    html = html_document(
-        title,
-        [
-            f"Hello {escape(first_name)},",
-            f"You have been invited to the {PORTAL_NAME}, where you can see your balance, invoices and "
-            "payments, download invoices and call records, and pay.",
-            f'Sign in at <a href="{escape(portal_url, quote=True)}">{escape(portal_url)}</a><br>'
-            f"Username: <strong>{escape(username)}</strong><br>"
-            f"Temporary password: <strong>{escape(temporary_password)}</strong>",
-            f"The temporary password is valid for {valid_days} days. When you first sign in you will "
-            "choose a new password of at least 15 characters, with at least two digits and both uppercase "
-            "and lowercase letters.",
-            "If this invitation has expired, select Forgot Password on the sign-in page to get a new one.",
-        ],
-    )
-    return Email((username,), f"Your {PORTAL_NAME} invitation", text, html)
+    return Email((username,), *render(content, words_in(language)))
 
 
-def reset_code(*, username: str, first_name: str, code: str, portal_url: str, valid_minutes: int) -> Email:
-    title = f"Reset your {PORTAL_NAME} password"
-    text = (
-        f"Hello {first_name},\n\n"
-        f"We received a request to reset the password of {username}.\n\n"
-        f"Your verification code: {code}\n\n"
-        f"Enter it on the password reset page at {portal_url} within {valid_minutes} minutes. "
-        "If you did not ask for this, you can ignore this email: your password has not changed.\n"
+def reset_code(
+    *, language: Language, username: str, first_name: str, code: str, portal_url: str, valid_minutes: int
+) -> Email:
+    content = Content(
+        subject=_("Reset your {portal} password"),
+        title=_("Reset your {portal} password"),
+        first_name=first_name,
+        lead=(
+            _("We received a request to reset the password for {username}.", username=username),
+            _(
+                "Enter this code on the password reset page within {minutes} minutes:",
+                minutes=valid_minutes,
+            ),
+        ),
+        highlight=Row(_("Your verification code"), code, typed=True),
+        summary=(),
+        button=_("Reset your password"),
+        url=portal_url,
+        notes=(_("If you did not ask for this, you can ignore this email: your password has not changed."),),
+        reason=_(
+            "You receive this email because a password reset was requested for {username}.", username=username
+        ),
     )
-    html = html_document(
-        title,
-        [
-            f"Hello {escape(first_name)},",
-            f"We received a request to reset the password of <strong>{escape(username)}</strong>.",
-            f'Your verification code: <strong style="font-size:18px">{escape(code)}</strong>',
-            f'Enter it on the password reset page at <a href="{escape(portal_url, quote=True)}">'
-            f"{escape(portal_url)}</a> within {valid_minutes} minutes. If you did not ask for this, you can "
-            "ignore this email: your password has not changed.",
-        ],
-    )
-    return Email((username,), title, text, html)
+    return Email((username,), *render(content, words_in(language)))

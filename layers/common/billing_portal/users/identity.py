@@ -6,11 +6,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from billing_portal.i18n import Text
 from billing_portal.shared import aws
 from billing_portal.shared.errors import FieldProblem, NotSignedIn, Throttled, ValidationFailed
+from billing_portal.users.passwords import POOL_REFUSED_PASSWORD
 from billing_portal.users.sign_in import (
     CHALLENGE_EXPIRED,
     SESSION_EXPIRED,
+    TOO_MANY_ATTEMPTS,
     WRONG_CREDENTIALS,
     NewPasswordChallenge,
     Tokens,
@@ -57,7 +60,7 @@ class CognitoIdentity:
         except ClientError as error:
             code = error.response["Error"]["Code"]
             if code in ("TooManyRequestsException", "LimitExceededException"):
-                raise Throttled("Too many attempts. Wait a minute and try again.") from None
+                raise Throttled(TOO_MANY_ATTEMPTS) from None
             if code not in (
                 "UnauthorizedException",
                 "UnsupportedTokenTypeException",
@@ -79,11 +82,10 @@ class CognitoIdentity:
             code = error.response["Error"]["Code"]
             if code == "InvalidPasswordException":
                 raise ValidationFailed(
-                    "The password does not meet the password rules.",
-                    [FieldProblem("new_password", error.response["Error"].get("Message", ""))],
+                    POOL_REFUSED_PASSWORD, [FieldProblem("new_password", POOL_REFUSED_PASSWORD)]
                 ) from None
             if code in ("TooManyRequestsException", "LimitExceededException"):
-                raise Throttled("Too many attempts. Wait a minute and try again.") from None
+                raise Throttled(TOO_MANY_ATTEMPTS) from None
             if code in (
                 "NotAuthorizedException",
                 "CodeMismatchException",
@@ -100,14 +102,14 @@ class CognitoIdentity:
             raise NotSignedIn(CHALLENGE_EXPIRED)
         return _tokens(result["AuthenticationResult"])
 
-    def _call(self, refused: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, refused: Text, **kwargs: Any) -> dict[str, Any]:
         """`initiate_auth`, with Cognito's refusals answered by one generic sentence (no user enumeration)."""
         try:
             result: dict[str, Any] = self._idp.initiate_auth(**kwargs)
         except ClientError as error:
             code = error.response["Error"]["Code"]
             if code in ("TooManyRequestsException", "LimitExceededException"):
-                raise Throttled("Too many attempts. Wait a minute and try again.") from None
+                raise Throttled(TOO_MANY_ATTEMPTS) from None
             if code in (
                 "NotAuthorizedException",
                 "UserNotFoundException",

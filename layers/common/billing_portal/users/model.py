@@ -10,23 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from billing_portal.i18n import _
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.shared.clock import Clock
 from billing_portal.shared.errors import Conflict, PortalError
 
-USERNAME_TAKEN = "The username already exists. Please use a different username."
-USER_NOT_FOUND = "That user was not found."
-CANNOT_DELETE_SELF = "You cannot delete your own Billing Portal user account."
-DELETED_MEANWHILE = (
+USERNAME_TAKEN = _("The username already exists. Please use a different username.")
+USER_NOT_FOUND = _("That user was not found.")
+# The help centre's sentence, word for word (so it names the portal as the article does).
+CANNOT_DELETE_SELF = _("You cannot delete your own Billing Portal user account.")
+DELETED_MEANWHILE = _(
     "The user was not deleted: your own user was deleted at the same moment, and an account always keeps "
     "at least one user."
 )
-TRIED_TOGETHER = "The account's users were being changed at the same moment. Try again."
-INVITATION_NOT_SENT = "The invitation email could not be sent. Try again in a few minutes."
-INVITATION_REFUSED = (
+TRIED_TOGETHER = _("The account's users were being changed at the same moment. Try again.")
+INVITATION_NOT_SENT = _("The invitation email could not be sent. Try again in a few minutes.")
+INVITATION_REFUSED = _(
     "The invitation email could not be sent to this address, so the user was not added: the portal cannot "
-    "send email to it yet. Contact the billing team."
+    "send email to it yet. Contact {billing_team}."
 )
+NO_DELETED_USER = _("No deleted user by that name on this account.")
 TEMPORARY_PASSWORD_DAYS = 7
 MAX_USERNAME = 128  # the longest username Cognito accepts
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from billing_portal.i18n import Language
 from billing_portal.ledger.ports import PortalUser, UserSessions
 from billing_portal.users.model import UsernameClaim
 
@@ -50,6 +51,10 @@ class UserRecords(Protocol):
         not, or no longer, a user of the account, or while their delete is under way."""
 
     def claim_of(self, username: str) -> UsernameClaim | None: ...
+
+    def default_language(self, account_id: str) -> Language:
+        """The account's default language (`Account.language`), for a user added without one; English
+        when there is no such account."""
 
 
 class Directory(Protocol):

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 
 from aws_lambda_powertools import Logger
 
+from billing_portal.i18n import _
 from billing_portal.notifications.mail import Mailer, MailNotSent
 from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import ValidationFailed
@@ -38,7 +39,7 @@ logger = Logger(child=True)
 CODE_MINUTES = 60
 MAX_ATTEMPTS = 5
 RESEND_AFTER_SECONDS = 60
-INVALID_CODE = "The verification code is incorrect or has expired. Request a new one with Forgot Password."
+INVALID_CODE = _("The verification code is incorrect or has expired. Request a new one with Forgot Password.")
 
 
 def _digest(code: str, salt: str) -> str:
@@ -95,6 +96,7 @@ class PasswordReset:
             )
             temporary = passwords.temporary_password()
             email = emails.welcome(
+                language=user.language,
                 username=username,
                 first_name=user.first_name,
                 temporary_password=temporary,
@@ -113,6 +115,7 @@ class PasswordReset:
         with self._withdrawn_unless_sent(username, issued):
             self.mailer.send(
                 emails.reset_code(
+                    language=user.language,
                     username=username,
                     first_name=user.first_name,
                     code=code,

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from billing_portal.i18n import N_, Language, _
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.notifications.mail import Mailer, MailNotSent
 from billing_portal.shared.clock import Clock, timestamp, utc_now
@@ -32,6 +33,7 @@ from billing_portal.users.model import (
     INVITATION_NOT_SENT,
     INVITATION_REFUSED,
     MAX_USERNAME,
+    NO_DELETED_USER,
     TEMPORARY_PASSWORD_DAYS,
     USER_NOT_FOUND,
     EmailNotSent,
@@ -52,8 +54,10 @@ Name = Annotated[
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=60, pattern=rf"^[^{UNSEEN_CHARACTERS}<>]+$"
     ),
-    Field(description="Up to 60 characters, with no < or >, control characters or invisible formatting"),
+    Field(description=N_("Up to 60 characters, with no < or >, control characters or invisible formatting")),
 ]
+# Each user reads the portal and its emails in their own language.
+LANGUAGE = "The language the user reads the portal and its emails in: en (English) or fr (French)"
 
 
 class NewUser(BaseModel):
@@ -66,13 +70,16 @@ class NewUser(BaseModel):
     last_name: Name
     time_zone: str = Field(examples=["America/Toronto"])
     notifications_enabled: StrictBool = False  # true or false, not "true", 1 or "yes"
+    language: Language | None = Field(
+        default=None, description=f"{LANGUAGE}; the account's default language when not given"
+    )
 
     _username = field_validator("username")(validate_email)
     _time_zone = field_validator("time_zone")(validate_time_zone)
 
 
 class UserChanges(BaseModel):
-    """Names, time zone and notifications; the username never changes."""
+    """Names, time zone, notifications and language; the username never changes."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -80,6 +87,7 @@ class UserChanges(BaseModel):
     last_name: Name | None = None
     time_zone: str | None = Field(default=None, examples=["America/Toronto"])
     notifications_enabled: StrictBool | None = None
+    language: Language | None = Field(default=None, description=LANGUAGE)
 
     @field_validator("time_zone")
     @classmethod
@@ -89,10 +97,15 @@ class UserChanges(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> UserChanges:
         if not self.model_fields_set:
-            raise ValueError("send at least one of first_name, last_name, time_zone, notifications_enabled")
+            raise ValueError(
+                _(
+                    "send at least one of {fields}",
+                    fields="first_name, last_name, time_zone, notifications_enabled, language",
+                )
+            )
         for name in self.model_fields_set:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise ValueError(_("{field} cannot be null", field=name))
         return self
 
 
@@ -102,6 +115,7 @@ class UserView(BaseModel):
     last_name: str
     time_zone: str
     notifications_enabled: bool
+    language: Language = Field(description=LANGUAGE)
     created_at: str
     top_user: bool = Field(description="The oldest user; their email is the default billing email")
 
@@ -142,6 +156,7 @@ class UserService:
         return top_user(self.records.list_users(account_id))
 
     def create(self, account_id: str, request: NewUser) -> UserView:
+        """The user, in the language asked for, or else the account's default language."""
         user = PortalUser(
             account_id=account_id,
             username=request.username,
@@ -150,6 +165,7 @@ class UserService:
             time_zone=request.time_zone,
             notifications_enabled=request.notifications_enabled,
             created_at=self._now(),
+            language=request.language or self.records.default_language(account_id),
         )
         self.records.claim(user)  # UsernameTaken, before anything else exists
         self._invite(user, undo=lambda: self.records.release(user))
@@ -194,7 +210,7 @@ class UserService:
         username = normalize_username(username)
         claim = self.records.claim_of(username)
         if claim is None or claim.account_id != account_id or not claim.deleted or not claim.snapshot:
-            raise NotFound("No deleted user by that name on this account.")
+            raise NotFound(NO_DELETED_USER)
         user = replace(PortalUser(**claim.snapshot), created_at=claim.snapshot["created_at"])
         # No token from before the delete works again: only sign-ins from the restored invitation.
         valid_from = sessions_valid_after(self.clock())
@@ -213,6 +229,7 @@ class UserService:
         try:
             self.mailer.send(
                 emails.welcome(
+                    language=user.language,
                     username=user.username,
                     first_name=user.first_name,
                     temporary_password=temporary,
@@ -243,6 +260,7 @@ def _view(user: PortalUser, top: bool) -> UserView:
         last_name=user.last_name,
         time_zone=user.time_zone,
         notifications_enabled=user.notifications_enabled,
+        language=user.language,
         created_at=user.created_at,
         top_user=top,
     )

@@ -11,9 +11,12 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-WRONG_CREDENTIALS = "The username or password is incorrect."
-SESSION_EXPIRED = "Your session has expired. Sign in again."
-CHALLENGE_EXPIRED = "This sign-in has expired. Sign in again with your temporary password."
+from billing_portal.i18n import _
+
+WRONG_CREDENTIALS = _("The username or password is incorrect.")
+SESSION_EXPIRED = _("Your session has expired. Sign in again.")
+CHALLENGE_EXPIRED = _("This sign-in has expired. Sign in again with your temporary password.")
+TOO_MANY_ATTEMPTS = _("Too many attempts. Wait a minute and try again.")
 
 
 class Tokens(BaseModel):
