@@ -162,6 +162,7 @@ def test_a_ledger_state_reads_back_as_committed(store: LedgerStore) -> None:
         pending_credits={"CR-NEXT": 5_00},
         last_entry_date=DAY + timedelta(days=1),
         last_payment=found.ledger.last_payment,
+        invoice_totals={f"{DAY:%Y-%m}": 50_00},
     )
     assert found.ledger.open_invoices["INV-1"].outstanding_cents == 30_00
     assert found.ledger.last_payment is not None and found.ledger.last_payment.amount_cents == 20_00

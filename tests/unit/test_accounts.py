@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from billing_portal.i18n.words import words_in
 from billing_portal.ledger import views, views_details, views_history
-from billing_portal.ledger.model import EntryType, HistoryRow
+from billing_portal.ledger.model import INVOICE_TOTAL_MONTHS, EntryType, HistoryRow, invoiced_in
 from billing_portal.ledger.ports import LedgerStore, PortalUser
 from billing_portal.ledger.profile import ProfileUpdate
 from billing_portal.ledger.reading import AccountReader, HistoryQuery
@@ -469,6 +469,28 @@ def test_a_credit_balance_is_negative_with_nothing_due() -> None:
     )
     assert board.current_balance.amount == "-7.00"
     assert board.current_balance.due_date is None
+
+
+def test_the_dashboard_charts_what_was_invoiced_in_each_of_the_last_24_months() -> None:
+    board = dashboard_after(
+        documents.invoice("acct-dash", "INV-1", date(2026, 10, 1)),
+        documents.invoice("acct-dash", "INV-2", date(2026, 11, 1)),
+        documents.invoice("acct-dash", "INV-3", date(2026, 11, 3)),
+    )
+    months = [(point.month, point.total) for point in board.invoice_totals]
+    assert (
+        len(months) == 24 and months[0][0] == "2024-12" and months[-1][0] == "2026-11"
+    )  # TODAY's month last
+    assert dict(months)["2026-10"] == "113.00" and dict(months)["2026-11"] == "226.00"
+    assert all(total == "0.00" for month, total in months if month < "2026-10")
+
+
+def test_monthly_invoice_totals_keep_the_recent_months_only() -> None:
+    totals: dict[str, int] = {}
+    for number in range(40):
+        totals = invoiced_in(totals, date(2023 + number // 12, number % 12 + 1, 1), 100 + number)
+    assert len(totals) == INVOICE_TOTAL_MONTHS
+    assert min(totals) == "2024-04" and totals["2026-04"] == 139
 
 
 def test_the_dashboard_of_an_unknown_account_is_not_found() -> None:

@@ -117,6 +117,7 @@ def _ledger_to_map(state: LedgerState) -> dict[str, Any]:
         "last_payment": asdict(state.last_payment) if state.last_payment else None,
         "pending_payments": dict(state.pending_payments),
         "payment_claim": asdict(state.payment_claim) if state.payment_claim else None,
+        "invoice_totals": dict(state.invoice_totals),
     }
 
 
@@ -145,6 +146,7 @@ def _ledger_from_map(version: int, data: dict[str, Any]) -> LedgerState:
         else None,
         pending_payments=dict(data.get("pending_payments", {})),
         payment_claim=PaymentClaim(**data["payment_claim"]) if data.get("payment_claim") else None,
+        invoice_totals={month: int(cents) for month, cents in data.get("invoice_totals", {}).items()},
     )
 
 

@@ -149,6 +149,9 @@ class LedgerState:
     pending_payments: dict[str, int] = field(default_factory=dict)
     # The card payment being charged now, if any; with the pending ones, the payments in flight.
     payment_claim: PaymentClaim | None = None
+    # What was invoiced each month ("2026-11" -> cents), for the recent months the dashboard charts: kept on
+    # the account, so the chart costs no read of the history.
+    invoice_totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def pending_credit_cents(self) -> int:
@@ -282,6 +285,7 @@ class _Builder:
         self.last_payment = state.last_payment
         self.pending_payments = dict(state.pending_payments)
         self.payment_claim = state.payment_claim
+        self.invoice_totals = dict(state.invoice_totals)
         self.rows: list[HistoryRow] = []
         self.allocations: list[Allocation] = []
         self.consumed: list[str] = []
@@ -339,8 +343,24 @@ class _Builder:
             last_payment=self.last_payment,
             pending_payments=self.pending_payments,
             payment_claim=self.payment_claim,
+            invoice_totals=self.invoice_totals,
         )
         return Posting(self.before, after, self.rows, self.allocations, self.consumed)
+
+
+INVOICE_TOTAL_MONTHS = 25  # the dashboard's 24 months, and the one before, for a month just begun
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def invoiced_in(totals: dict[str, int], day: date, cents: int) -> dict[str, int]:
+    """The monthly totals with an invoice of `cents` issued on `day`, the oldest months past the kept ones
+    let go."""
+    month = month_of(day)
+    kept = {**totals, month: totals.get(month, 0) + cents}
+    return dict(sorted(kept.items())[-INVOICE_TOTAL_MONTHS:])
 
 
 def post_invoice(state: LedgerState, entry: Entry, due_date: date) -> Posting:
@@ -349,6 +369,7 @@ def post_invoice(state: LedgerState, entry: Entry, due_date: date) -> Posting:
     builder.add_row(entry)
     seq = builder.rows[-1].seq
     builder.open[entry.id] = OpenInvoice(entry.date, due_date, entry.amount_cents, entry.amount_cents, seq)
+    builder.invoice_totals = invoiced_in(builder.invoice_totals, entry.date, entry.amount_cents)
     for credit_id, cents in sorted(state.pending_credits.items()):
         # The stored form, in English as every stored description; read in the reader's words by
         # `description_of`.

@@ -85,6 +85,24 @@ def autopay_view(autopay: AutopaySetting, today: dt.date, words: Words) -> Autop
     )
 
 
+class MonthTotal(BaseModel):
+    month: str = Field(description="YYYY-MM", examples=["2026-11"])
+    total: Money = Field(description="What was invoiced that month; 0.00 for a month without an invoice")
+
+
+CHART_MONTHS = 24
+
+
+def invoice_totals(totals: dict[str, int], today: dt.date) -> list[MonthTotal]:
+    """The last 24 months, this one included, oldest first, each with what was invoiced in it."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(CHART_MONTHS):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [MonthTotal(month=m, total=format_cents(totals.get(m, 0))) for m in reversed(months)]
+
+
 class Dashboard(BaseModel):
     account_id: str
     account_number: str
@@ -96,6 +114,9 @@ class Dashboard(BaseModel):
     time_zone: str
     billing_contacts: list[str]
     language: Language = Field(description="The account's default language, of users created without one")
+    invoice_totals: list[MonthTotal] = Field(
+        description="The invoice totals of the last 24 months, this one included, oldest first (the chart)"
+    )
 
 
 def payment_method_words(stored: str, words: Words) -> str:
@@ -130,6 +151,7 @@ def dashboard(account: Account, today: dt.date, words: Words) -> Dashboard:
         time_zone=account.time_zone,
         billing_contacts=account.billing_contacts,
         language=account.language,
+        invoice_totals=invoice_totals(state.invoice_totals, today),
     )
 
 
