@@ -28,18 +28,20 @@ LAMBDA_PY := $(shell for p in python3.13 python3; do \
 # pydantic-core) can be imported here; `make build ARCHITECTURE=arm64` builds what is deployed by default.
 ARCHITECTURE ?= $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(shell uname -m)))
 
-.PHONY: help install catalogues chromium run build test lint typecheck scan bench openapi deploy clean
+.PHONY: help install catalogues chromium web run build test lint typecheck scan bench openapi deploy clean
 
 help:
-	@echo "make run     start the local stack with demo data on http://127.0.0.1:$${PORT:-3000}"
-	@echo "make test    lint the template, build it, then run the whole test suite"
+	@echo "make run     build the customer portal if needed, then start it and the API, with demo data, on"
+	@echo "             http://127.0.0.1:$${PORT:-3000}/"
+	@echo "make test    lint the template, build it and the portal, check the portal, run the whole test suite"
+	@echo "make web     build the customer portal (web/ to web/dist): npm ci when the lock file changed"
 	@echo "make build   sam build for this machine's architecture (the tests import every built function)"
 	@echo "make openapi write docs/openapi.json, the API's reference, from the code"
 	@echo "make catalogues  compile the message catalogues (.po to .mo); --update: see localrun/catalogues.py"
 	@echo "make lint    ruff and mypy"
 	@echo "make scan    security scans: checkov on the template, bandit on the code"
-	@echo "make bench   cold-start imports, AWS calls per request, export throughput"
-	@echo "make deploy  sam build && sam deploy --guided"
+	@echo "make bench   cold-start imports, AWS calls per request, export throughput, the portal's budgets"
+	@echo "make deploy  build, sam deploy --guided, then upload the portal and invalidate its distribution"
 
 $(VENV)/.installed: pyproject.toml requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(BASE_PY)" || { echo "No Python 3.11+ found on PATH" >&2; exit 1; }
@@ -101,16 +103,38 @@ build:
 	rm -rf .aws-sam/local-build
 endif
 
-run: install
-	$(PY) -m localrun
+# -- the customer portal (web/) -------------------------------------------------------------------------
+# Built with Node 20's npm, its packages from the registry as the committed lock file pins them: `npm ci`
+# when node_modules is missing or the lock file changed, `npm run build` (which makes src/api/schema.d.ts
+# from docs/openapi.json, type-checks, and bundles) when a source is newer than web/dist.
+NPM ?= npm
+WEB_INSTALLED := web/node_modules/.installed
+WEB_SOURCES := $(filter-out web/src/api/schema.d.ts,$(shell find web/src web/public -type f 2>/dev/null)) \
+	$(filter-out web/package-lock.json,$(wildcard web/*.json web/*.ts web/*.js web/*.html)) docs/openapi.json
 
-test: install chromium $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+$(WEB_INSTALLED): web/package-lock.json web/package.json
+	@command -v $(NPM) >/dev/null || { echo "npm is needed to build the portal: install Node 20" >&2; exit 1; }
+	cd web && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd web && $(NPM) run build
+	touch $@
+
+web: web/dist/index.html
+
+# The stack's first line is the portal's address (make echoes nothing of its own here).
+run: install web
+	@$(PY) -m localrun
+
+test: install chromium web $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(VENV)/bin/cfn-lint infra/template.yaml
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam validate --lint --template infra/template.yaml --region ca-central-1
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory scan
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory typecheck
+	cd web && $(NPM) run check
 	$(PY) -m pytest
 
 # The browser of the tests that render pages (the emails' screenshots): Debian's Chromium, driven by Playwright
@@ -139,15 +163,20 @@ scan: install $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation secrets --quiet --compact --skip-download
 	$(VENV)/bin/bandit --configfile pyproject.toml --quiet --recursive layers/common functions localrun bench
 
-bench: install
+bench: install chromium web
 	$(PY) -m bench
 
 openapi: install
 	$(PY) -m localrun.openapi
 
-deploy: catalogues $(SAM_VENV)/.installed
+# The stack, then the portal's files into its bucket (config.json written from the deployed stack's
+# parameters) and an invalidation of what is not content-hashed. STACK_NAME and REGION, when set, are the
+# stack publish_web.py reads; otherwise samconfig.toml's (what --guided saved).
+deploy: catalogues web $(SAM_VENV)/.installed
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam build --template infra/template.yaml
 	PATH="$(dir $(abspath $(BASE_PY))):$$PATH" $(SAM_VENV)/bin/sam deploy --guided
+	$(PY) infra/publish_web.py $(if $(STACK_NAME),--stack-name $(STACK_NAME)) $(if $(REGION),--region $(REGION))
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(RUNTIME_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf web/node_modules web/dist

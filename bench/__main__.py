@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import aws_calls, cdr_export, cold_start
+from bench import aws_calls, cdr_export, cold_start, web
 from bench.report import Report
 
 
@@ -22,6 +22,7 @@ SECTIONS = [
     Section("Cold start (target: each function <= 1.25x the floor)", cold_start.run),
     Section("AWS calls per request (moto in-process)", aws_calls.run),
     Section("Billed CDR export", cdr_export.run),
+    Section("Customer portal (first load, dashboard calls, Lighthouse)", web.run),
 ]
 
 

@@ -15,6 +15,7 @@ from localrun import template
 
 REGION = "ca-central-1"
 STACK = "billing-portal"
+ACCOUNT_ID = "123456789012"  # moto's default account, which the local credentials map to
 
 
 # What a deployer gives `sam deploy`; here, local stand-ins.
@@ -23,6 +24,18 @@ LOCAL_PARAMETERS = {
     "WebOrigin": "http://127.0.0.1:3000",
     "SenderEmail": "billing@example.com",
 }
+
+
+def pseudo_parameters(region: str = REGION) -> dict[str, str]:
+    """CloudFormation's pseudo parameters, as the local stack's `!Ref` and `!Sub` resolve them (moto's
+    default account)."""
+    return {
+        "AWS::StackName": STACK,
+        "AWS::Region": region,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
 
 
 def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -> dict[str, str]:
@@ -35,6 +48,7 @@ def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -
     }
     physical.update(LOCAL_PARAMETERS)
     physical.update(parameters or {})
+    physical.update(pseudo_parameters(region))
     defined = template.resources()
     creators = {
         "AWS::DynamoDB::Table": _table,
@@ -65,9 +79,14 @@ def create_all(region: str = REGION, parameters: dict[str, str] | None = None) -
 
 
 def resolve(value: Any, physical: dict[str, str]) -> Any:
-    """`Ref`, `Fn::GetAtt` and `Fn::Sub` of known names, inside resource properties (others are left as
-    they are). An attribute is known as `physical["<logical id>.<attribute>"]`."""
+    """`Ref`, `Fn::GetAtt` and `Fn::Sub` of known names, and `Fn::If` on the template's conditions, inside
+    resource properties (others are left as they are). An attribute is known as
+    `physical["<logical id>.<attribute>"]`; a value that is `AWS::NoValue` is left out, as CloudFormation
+    leaves it out."""
     if isinstance(value, dict):
+        if set(value) == {"Fn::If"}:
+            condition, when_true, when_false = value["Fn::If"]
+            return resolve(when_true if holds(condition, physical) else when_false, physical)
         if set(value) == {"Ref"} and value["Ref"] in physical:
             return physical[value["Ref"]]
         if set(value) == {"Fn::GetAtt"} and ".".join(map(str, value["Fn::GetAtt"])) in physical:
@@ -77,10 +96,37 @@ def resolve(value: Any, physical: dict[str, str]) -> Any:
             for name, resolved in physical.items():
                 text = text.replace("${" + name + "}", resolved)
             return text
-        return {k: resolve(v, physical) for k, v in value.items()}
+        properties = {k: resolve(v, physical) for k, v in value.items()}
+        return {k: v for k, v in properties.items() if v != NO_VALUE}
     if isinstance(value, list):
-        return [resolve(v, physical) for v in value]
+        return [item for item in (resolve(v, physical) for v in value) if item != NO_VALUE]
     return value
+
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def holds(condition: str, physical: dict[str, str]) -> bool:
+    """One of the template's Conditions, for the parameter values in `physical`."""
+    return _truth(template.load()["Conditions"][condition], physical)
+
+
+def _truth(expression: Any, physical: dict[str, str]) -> bool:
+    [(function, arguments)] = expression.items()
+    if function == "Condition":
+        return holds(arguments, physical)
+    if function == "Fn::Not":
+        return not _truth(arguments[0], physical)
+    if function == "Fn::And":
+        return all(_truth(argument, physical) for argument in arguments)
+    if function == "Fn::Or":
+        return any(_truth(argument, physical) for argument in arguments)
+    if function == "Fn::Equals":
+        left, right = (resolve(argument, physical) for argument in arguments)
+        if isinstance(left, dict) or isinstance(right, dict):
+            raise ValueError(f"cannot compare {arguments!r} locally")
+        return str(left) == str(right)
+    raise ValueError(f"cannot evaluate the condition {expression!r} locally")
 
 
 def _email_identity(logical_id: str, props: dict[str, Any], region: str) -> str:

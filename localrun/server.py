@@ -1,5 +1,5 @@
-"""`make run`: moto in server mode, the template's resources, the demo data, then the API on
-http://127.0.0.1:$PORT (default 3000) until Ctrl-C."""
+"""`make run`: moto in server mode, the template's resources, the demo data, then the customer portal
+(web/dist) and the API on http://127.0.0.1:$PORT (default 3000), one origin, until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from moto.server import ThreadedMotoServer
 from billing_portal.shared import aws
 from localrun import demo, openapi, outbox, resources, stand_ins, template
 from localrun.gateway import Gateway, GatewayServer, LocalHandler, Reply, Request, json_reply
+from localrun.portal import PortalSite, portal_config
 from localrun.queues import QueuePollers
 from localrun.streams import StreamFeeder
 from localrun.tokens import CognitoTokenVerifier, install_in_moto
@@ -67,12 +68,14 @@ def main() -> int:
         gateway = Gateway(
             authorizer(physical, f"http://{moto_host}:{moto_port}"), local_routes(base_url, physical)
         )
+        # The portal on the API's origin, its API base the root paths, its brand the template's parameters.
+        site = PortalSite(portal_config(physical, api_base=""))
         stand_in_routes = {
             **stand_ins.processor_routes(base_url),
             **stand_ins.schedule_routes(gateway.invoke),
             **stand_ins.internal_function_routes(gateway.invoke),
         }
-        for (method, path), handler in stand_in_routes.items():
+        for (method, path), handler in {**site.routes(), **stand_in_routes}.items():
             gateway.add_local_route(method, path, handler)
         gateway.load_functions()
         pollers = QueuePollers(physical, gateway.invoke, REGION)
@@ -84,6 +87,10 @@ def main() -> int:
         feeder.start()
         server.gateway = gateway
         server.server_activate()
+        # The first line `make run` prints: the address a person opens.
+        print(f"Customer portal: {base_url}/", flush=True)
+        if not site.built:
+            print(f"  not built ({site.dist} is missing): `make web` builds it; 503 until then", flush=True)
         print(f"Billing portal API on {base_url}  (OpenAPI: {base_url}/openapi.json)", flush=True)
         print(f"Emails sent so far: {base_url}/_local/outbox", flush=True)
         print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")  # `${Name}` in a !Sub, not the literal `${!Name}`
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -104,11 +106,19 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
 
 
 def function_environment(function: Function, physical_ids: dict[str, str]) -> dict[str, str]:
-    """A function's environment with references resolved to the local resources' names."""
+    """A function's environment with references resolved to the local resources' names (`!Sub` of them
+    too, and of the pseudo parameters the local stack gives, such as `${AWS::StackName}`)."""
     resolved = {}
     for name, value in function.environment.items():
         if isinstance(value, dict) and "Ref" in value:
             resolved[name] = physical_ids[value["Ref"]]
+        elif isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+            text = _SUB_VARIABLE.sub(
+                lambda found: physical_ids.get(found.group(1), found.group(0)), value["Fn::Sub"]
+            )
+            if _SUB_VARIABLE.search(text):
+                raise ValueError(f"{function.logical_id}.{name}: cannot resolve {value!r} locally")
+            resolved[name] = text
         elif isinstance(value, str | int):
             resolved[name] = str(value)
         else:

@@ -24,7 +24,8 @@ class Settings(FunctionSettings):
     # A portal_user document creates the user as Manage Users does: Cognito, and the invitation by SES.
     user_pool_id: str
     sender_email: str
-    portal_url: str
+    portal_url: str  # empty deployed: then the stack's parameter, named here
+    portal_url_parameter: str
     ses_configuration_set: str
 
 

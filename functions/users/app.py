@@ -12,7 +12,8 @@ class Settings(FunctionSettings):
     table_name: str
     user_pool_id: str
     sender_email: str
-    portal_url: str
+    portal_url: str  # empty deployed: then the stack's parameter, named here
+    portal_url_parameter: str
     ses_configuration_set: str
 
 

@@ -1,15 +1,19 @@
 """The local stack over HTTP, as the web client sees it: health, the OpenAPI document, signing in, the
-Cognito authorizer, the tenant boundary, the gateway's own errors, and walking the demo history."""
+Cognito authorizer, the tenant boundary, the gateway's own errors, walking the demo history, and the
+customer portal it serves on the API's origin."""
 
 from __future__ import annotations
 
 import base64
 import calendar
+import gzip
 import json
+import re
 import socket
 import time
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -18,7 +22,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
-from localrun import template
+from localrun import portal, template
 
 from .conftest import DEMO_USER, Api
 
@@ -379,3 +383,106 @@ def test_ids_in_the_path_may_be_percent_encoded(api: Api, demo_token: str) -> No
     assert api.request("DELETE", path, token=demo_token).status == 204
     remaining = {method["id"] for method in api.get("/payment-methods", token=demo_token).body["items"]}
     assert card.body["id"] not in remaining
+
+
+# -- the customer portal, on the API's origin ------------------------------------------------------------
+
+DIST = template.ROOT / "web" / "dist"
+PAGES = [re.sub(r":\w+", "INV-100482731", route) for route in portal.routes()]
+
+
+@pytest.fixture(scope="module")
+def index_html() -> bytes:
+    """The built portal's page, as `make run` and `make test` build it before starting the stack."""
+    if not (DIST / "index.html").is_file():
+        pytest.fail("web/dist is missing: build the portal first (make web)")
+    return (DIST / "index.html").read_bytes()
+
+
+def assert_security_headers(answer: Any) -> None:
+    assert answer.headers["Content-Security-Policy"] == portal.CONTENT_SECURITY_POLICY
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["Referrer-Policy"] == portal.REFERRER_POLICY
+
+
+def test_the_stack_prints_the_portals_address_first(api: Api, local_stack_log: Path) -> None:
+    first_line = local_stack_log.read_text(errors="replace").splitlines()[0]
+    assert first_line == f"Customer portal: {api.base_url}/"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_of_the_portal_reloads_to_the_portal(api: Api, index_html: bytes, page: str) -> None:
+    answer = api.get(page)
+    assert answer.status == 200, answer.raw
+    assert answer.raw == index_html
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert answer.headers["Cache-Control"] == "no-cache"
+    assert_security_headers(answer)
+
+
+def test_a_portal_page_and_the_api_path_beside_it(api: Api, index_html: bytes, demo_token: str) -> None:
+    assert api.get("/activity/INV-1").raw == index_html
+    assert_error(api.get("/transactions/INV-1"), NOT_SIGNED_IN, "not_signed_in")
+    assert_error(api.get("/transactions/INV-1", token=demo_token), 404, "not_found")
+
+
+def test_head_of_a_page_is_its_headers_alone(api: Api, index_html: bytes) -> None:
+    answer = api.request("HEAD", "/")
+    assert answer.status == 200
+    assert answer.raw == b""
+    assert int(answer.headers["Content-Length"]) == len(index_html)
+
+
+def test_the_pages_assets_are_served_with_their_type_and_kept_a_year(api: Api, index_html: bytes) -> None:
+    assets = re.findall(rb'(?:src|href)="(/assets/[^"]+)"', index_html)
+    assert assets, index_html
+    types = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+    for asset in (found.decode() for found in assets):
+        answer = api.get(asset)
+        assert answer.status == 200, asset
+        assert answer.raw == (DIST / asset.lstrip("/")).read_bytes()
+        assert answer.headers["Content-Type"] == types[Path(asset).suffix]
+        assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        zipped = api.request("GET", asset, headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(zipped.raw) == answer.raw
+
+
+def test_config_json_is_the_templates_defaults_with_the_api_on_the_root_paths(api: Api) -> None:
+    answer = api.get("/config.json")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/json"
+    assert_security_headers(answer)
+    defaults = {name: spec.get("Default") for name, spec in template.load()["Parameters"].items()}
+    assert answer.body == {
+        "apiBase": "",
+        "brand": {
+            "en": {
+                "provider": defaults["ProviderName"],
+                "portal": defaults["PortalName"],
+                "billingEmail": defaults["BillingEmail"],
+                "billingPhone": defaults["BillingPhone"],
+            },
+            "fr": {
+                "provider": defaults["ProviderNameFr"],
+                "portal": defaults["PortalNameFr"],
+                "billingEmail": defaults["BillingEmail"],
+                "billingPhone": defaults["BillingPhoneFr"],
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "path", ["/activity", "/activity/INV-1/pdf", "/sign-in/", "/assets/no-such-file.js", "/assets/../health"]
+)
+def test_what_is_not_the_portals_stays_the_apis_404(api: Api, path: str) -> None:
+    assert_error(api.get(path), 404, "not_found")
+
+
+def test_the_portals_pages_are_only_read(api: Api) -> None:
+    answer = api.request("POST", "/sign-in", json_body={"username": DEMO_USER})
+    assert_error(answer, 405, "method_not_allowed")
+    assert "GET" in answer.headers["Allow"]

@@ -4,6 +4,7 @@ every function given exactly the settings it reads, and the resources configured
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -135,7 +136,12 @@ def test_environment_variables_are_the_settings_the_function_reads(logical_id: s
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_every_environment_reference_is_to_a_template_resource(logical_id: str) -> None:
     for name, value in FUNCTIONS[logical_id].environment.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and "Fn::Sub" in value:
+            # A name made of the stack's own (a parameter's in SSM), which refers to no resource.
+            assert set(re.findall(r"\$\{([^}]*)\}", value["Fn::Sub"])) <= {"AWS::StackName"}, (
+                f"{logical_id}.{name} = {value}"
+            )
+        elif isinstance(value, dict):
             assert value.get("Ref") in RESOURCES or value.get("Ref") in TEMPLATE.get("Parameters", {}), (
                 f"{logical_id}.{name} = {value}"
             )
@@ -507,7 +513,9 @@ def test_the_payment_functions_send_no_email_themselves() -> None:
 # -- the edge: throttling, body size, CORS, API Gateway's own answers ---------------------------------------
 
 [API_ID] = of_type("AWS::Serverless::Api")
-WEB_ORIGIN = {"Fn::Sub": "'${WebOrigin}'"}  # a header value as API Gateway wants it: quoted
+# A header value as API Gateway wants it (quoted), and only when WebOrigin names another origin: the portal
+# the stack serves calls the API on its own origin, through CloudFront, without CORS.
+WEB_ORIGIN = {"Fn::If": ["HasWebOrigin", {"Fn::Sub": "'${WebOrigin}'"}, {"Ref": "AWS::NoValue"}]}
 
 
 def method_settings() -> dict[tuple[str, str], dict[str, Any]]:
@@ -606,8 +614,16 @@ def test_a_refused_body_gets_the_apis_413_readable_by_the_web_portal() -> None:
     error = json.loads(body["Content"])
     assert error["code"] == PayloadTooLarge.code
     assert f"{gateway.MAX_BODY_BYTES // 1024} KiB" in error["message"]
-    headers = {header["Name"]: header["Value"] for header in response["ResponseHeaders"]}
-    assert headers["Access-Control-Allow-Origin"] == {"Ref": "WebOrigin"}
+    condition, with_origin, without_origin = response["ResponseHeaders"]["Fn::If"]
+    assert condition == "HasWebOrigin"
+    headers = {header["Name"]: header["Value"] for header in with_origin}
+    assert headers == {"Access-Control-Allow-Origin": {"Ref": "WebOrigin"}, "Vary": "Origin"}
+    assert without_origin == [{"Name": "Vary", "Value": "Origin"}]
+
+
+def test_cors_is_for_another_origin_only_when_one_is_given() -> None:
+    assert TEMPLATE["Conditions"]["HasWebOrigin"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebOrigin"}, ""]}]}
+    assert TEMPLATE["Parameters"]["WebOrigin"]["Default"] == ""
 
 
 def test_the_web_acl_guards_the_apis_stage() -> None:

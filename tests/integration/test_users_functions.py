@@ -153,7 +153,7 @@ def test_a_new_user_gets_a_welcome_email_and_signs_in_with_it(team: dict[str, st
         assert username in body
         assert temporary in body
         assert team["PortalUrl"] in body
-    assert f'href="{team["PortalUrl"]}"' in welcome["html"]
+    assert f'href="{team["PortalUrl"]}/sign-in"' in welcome["html"]
 
     [pooled] = pool_users(team["UserPool"], username)
     attributes = {a["Name"]: a["Value"] for a in pooled["Attributes"]}

@@ -143,12 +143,12 @@ def test_a_new_invoice_tells_each_notified_user_its_amount_due_and_due_date(worl
     for email in emails:
         assert email.subject == f"Billing Portal: invoice INV-202611, {total} due {written_due}"
         assert f"Amount due: {total}\nDue date: {written_due}\nInvoice: INV-202611\n" in email.text
-        assert f"View the invoice: {PORTAL_URL}/transactions/INV-202611" in email.text
+        assert f"View the invoice: {PORTAL_URL}/activity/INV-202611" in email.text
         assert "Érable Télécom Inc. (account 100200300)" in email.text
         html = unescape(email.html)
         for shown in ("Érable Télécom Inc. (account 100200300)", "Amount due", total, written_due):
             assert shown in html
-        assert f'href="{PORTAL_URL}/transactions/INV-202611"' in email.html
+        assert f'href="{PORTAL_URL}/activity/INV-202611"' in email.html
 
 
 def test_times_are_in_each_recipients_own_time_zone(world: World) -> None:
@@ -240,7 +240,7 @@ def test_a_user_added_is_told_to_the_others_and_not_to_the_new_user(world: World
     for email in emails:
         assert email.subject == "Billing Portal: carla@erable.example was added"
         assert "Carla Díaz (carla@erable.example) was added" in email.text
-        assert f"{PORTAL_URL}/users" in email.text
+        assert f"{PORTAL_URL}/manage-users" in email.text
 
 
 def test_a_user_added_whose_invitation_failed_is_never_told() -> None:
@@ -469,7 +469,7 @@ def test_each_recipient_reads_the_same_notice_in_their_own_language(world: World
     assert "Une nouvelle facture a été émise pour Érable Télécom Inc. (compte 100200300)" in text
     assert "le 20 novembre 2026 à 10 h 30 HNE." in text
     assert f"Date d'échéance : {french_due}\n" in text
-    assert f"Voir la facture : {PORTAL_URL}/transactions/INV-202611" in text
+    assert f"Voir la facture : {PORTAL_URL}/activity/INV-202611" in text
     assert '<html lang="fr"' in lea.html and "Voir la facture" in unescape(lea.html)
     ana = emails["ana@erable.example"]
     assert ana.subject.startswith("Billing Portal: invoice INV-202611, $") and english in ana.subject

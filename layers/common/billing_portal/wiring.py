@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from billing_portal.shared.clock import Clock, utc_now
+from billing_portal.shared.portal_url import portal_url
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -58,6 +59,8 @@ class MailSettings(Protocol):
     def ses_configuration_set(self) -> str: ...
     @property
     def portal_url(self) -> str: ...
+    @property
+    def portal_url_parameter(self) -> str: ...
 
 
 class UserSettings(TableSettings, MailSettings, Protocol):
@@ -159,7 +162,7 @@ def build_user_service(settings: UserSettings) -> UserService:
         records=DynamoUserRecords(settings.table_name),
         directory=CognitoDirectory(settings.user_pool_id),
         mailer=SesMailer(settings.sender_email, settings.ses_configuration_set),
-        portal_url=settings.portal_url,
+        portal_url=portal_url(settings.portal_url, settings.portal_url_parameter),
     )
 
 
@@ -174,7 +177,7 @@ def build_password_reset(settings: UserSettings) -> PasswordReset:
         directory=CognitoDirectory(settings.user_pool_id),
         codes=DynamoResetCodes(settings.table_name),
         mailer=SesMailer(settings.sender_email, settings.ses_configuration_set),
-        portal_url=settings.portal_url,
+        portal_url=portal_url(settings.portal_url, settings.portal_url_parameter),
     )
 
 
@@ -328,7 +331,7 @@ def build_notification_service(settings: NotifierSettings) -> NotificationServic
         sent_log=DynamoSentLog(settings.notifications_table_name),
         suppressions=DynamoSuppressionList(settings.notifications_table_name),
         mailer=SesMailer(settings.sender_email, settings.ses_configuration_set),
-        portal_url=settings.portal_url,
+        portal_url=portal_url(settings.portal_url, settings.portal_url_parameter),
     )
 
 

@@ -486,7 +486,9 @@ def _resolve(app: PortalResolver, event: dict[str, Any], context: Any) -> dict[s
         },
     )
     # The web portal's pages call the API from their own origin; API Gateway answers the preflight.
-    cors = {"Access-Control-Allow-Origin": edge_settings().web_origin, "Vary": "Origin"}
+    # Another origin the portal is served from (WebOrigin), if any; the portal's own origin needs no CORS.
+    origin = edge_settings().web_origin
+    cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
     if isinstance(answer.get("multiValueHeaders"), dict):
         answer["multiValueHeaders"].update({name: [value] for name, value in cors.items()})
     else:

@@ -29,6 +29,7 @@ from billing_portal.notifications import emails as compose
 from billing_portal.notifications.emails import AccountLine, Recipient
 from billing_portal.payments.cards import AUTOPAY_CARD_EXPIRED, Card
 from billing_portal.payments.processor import DECLINED
+from billing_portal.shared import portal_url as pages
 from billing_portal.users.emails import Email
 
 # Why Auto Pay did not pay, as the payment record keeps it: the English of one of these (declined, when the
@@ -188,7 +189,7 @@ def composer(
 ) -> Callable[[Recipient], Email] | None:
     """How the change reads, given to whom (`invoice`: the document `invoice_needed` names, as stored).
     None when it cannot be told: an invoice row whose document is missing."""
-    page = f"{portal_url}/transactions"
+    page = f"{portal_url}{pages.TRANSACTION}"
     match change:
         case TransactionPosted(type="invoice"):
             if invoice is None:
@@ -240,7 +241,7 @@ def composer(
                 due_date=due_on,
                 card_label=_card_label(change.card),
                 reason=DECLINE_REASONS.get(change.reason or "", DECLINED),
-                url=f"{page}/{change.invoice_id}",
+                url=f"{portal_url}{pages.MAKE_A_PAYMENT}",
             )
         case UserAdded() | UserDeleted():
             tell = compose.user_added if isinstance(change, UserAdded) else compose.user_deleted
@@ -252,7 +253,7 @@ def composer(
                 full_name=full_name,
                 username=change.username,
                 at=at,
-                url=f"{portal_url}/users",
+                url=f"{portal_url}{pages.MANAGE_USERS}",
             )
 
 

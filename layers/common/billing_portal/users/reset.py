@@ -23,6 +23,7 @@ from aws_lambda_powertools import Logger
 
 from billing_portal.i18n import _
 from billing_portal.notifications.mail import Mailer, MailNotSent
+from billing_portal.shared import portal_url as pages
 from billing_portal.shared.clock import Clock, utc_now
 from billing_portal.shared.errors import ValidationFailed
 from billing_portal.users import emails, passwords
@@ -100,7 +101,7 @@ class PasswordReset:
                 username=username,
                 first_name=user.first_name,
                 temporary_password=temporary,
-                portal_url=self.portal_url,
+                portal_url=f"{self.portal_url}{pages.SIGN_IN}",
                 valid_days=TEMPORARY_PASSWORD_DAYS,
             )
             self.codes.put(username, issued)
@@ -119,7 +120,7 @@ class PasswordReset:
                     username=username,
                     first_name=user.first_name,
                     code=code,
-                    portal_url=self.portal_url,
+                    portal_url=f"{self.portal_url}{pages.RESET_PASSWORD_PAGE}",
                     valid_minutes=CODE_MINUTES,
                 )
             )

@@ -24,6 +24,7 @@ from pydantic import (
 from billing_portal.i18n import N_, Language, _
 from billing_portal.ledger.ports import PortalUser
 from billing_portal.notifications.mail import Mailer, MailNotSent
+from billing_portal.shared import portal_url as pages
 from billing_portal.shared.clock import Clock, timestamp, utc_now
 from billing_portal.shared.errors import Forbidden, NotFound
 from billing_portal.shared.validation import UNSEEN_CHARACTERS, validate_email, validate_time_zone
@@ -233,7 +234,7 @@ class UserService:
                     username=user.username,
                     first_name=user.first_name,
                     temporary_password=temporary,
-                    portal_url=self.portal_url,
+                    portal_url=f"{self.portal_url}{pages.SIGN_IN}",
                     valid_days=TEMPORARY_PASSWORD_DAYS,
                 )
             )

@@ -1,0 +1,43 @@
+import { messages } from "../define";
+
+// The frame around every page: header, menus, session notices, errors every page may show.
+export const shell = messages(
+  {
+    "shell.skip": "Skip to main content",
+    "shell.language": "Language",
+    "shell.switchTo": "Français",
+    "shell.switchToLabel": "Lire le portail en français",
+    "shell.userMenu": "Account menu for {name}",
+    "shell.manageUsers": "Manage Users",
+    "shell.editProfile": "Edit Profile",
+    "shell.signOut": "Sign out",
+    "shell.dashboard": "Account Dashboard",
+    "shell.sessionEnded": "Your session has ended. Sign in again to continue.",
+    "shell.signedOut": "You are signed out.",
+    "shell.loading": "Loading…",
+    "shell.error": "Something went wrong. Try again in a moment.",
+    "shell.offline": "The portal cannot be reached. Check your connection and try again.",
+    "shell.notFound": "This page does not exist.",
+    "shell.backToDashboard": "Back to the Account Dashboard",
+    "shell.contact": "Questions? Contact the billing team at {billingEmail} or {billingPhone}.",
+  },
+  {
+    "shell.skip": "Passer au contenu principal",
+    "shell.language": "Langue",
+    "shell.switchTo": "English",
+    "shell.switchToLabel": "Read the portal in English",
+    "shell.userMenu": "Menu du compte de {name}",
+    "shell.manageUsers": "Gérer les utilisateurs",
+    "shell.editProfile": "Modifier le profil",
+    "shell.signOut": "Se déconnecter",
+    "shell.dashboard": "Tableau de bord du compte",
+    "shell.sessionEnded": "Votre session a pris fin. Connectez-vous de nouveau pour continuer.",
+    "shell.signedOut": "Vous êtes déconnecté.",
+    "shell.loading": "Chargement…",
+    "shell.error": "Une erreur s'est produite. Réessayez dans un instant.",
+    "shell.offline": "Le portail est injoignable. Vérifiez votre connexion et réessayez.",
+    "shell.notFound": "Cette page n'existe pas.",
+    "shell.backToDashboard": "Retour au tableau de bord du compte",
+    "shell.contact": "Des questions? Communiquez avec l'équipe de facturation au {billingEmail} ou au {billingPhone}.",
+  },
+);
