@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess  # nosec B404 - the local stack and Lighthouse, this repository's own programs
 import sys
@@ -111,8 +112,11 @@ def dashboard_api_calls(base: str) -> list[str]:
 
 
 def lighthouse_scores(base: str) -> dict[str, dict[str, float | None]]:
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("Lighthouse runs on Node: install Node 20")
     completed = subprocess.run(  # nosec B603 - the web client's own Lighthouse script
-        ["node", "bench/lighthouse.mjs", base, DEMO_USER, DEMO_PASSWORD],  # noqa: S607
+        [node, "bench/lighthouse.mjs", base, DEMO_USER, DEMO_PASSWORD],
         cwd=ROOT / "web",
         capture_output=True,
         text=True,

@@ -1,36 +1,48 @@
 // The frame of every page: a skip link, the header (whose portal this is, the language switch, the user's
 // menu), and the page the address names. Signed-in pages need a session; without one, the sign-in page.
-import { effect, useSignal } from "@preact/signals";
+import { effect, signal, useSignal } from "@preact/signals";
 import type { FunctionComponent } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 
 import { api } from "./api/client";
 import { Link, Notice } from "./components/ui";
 import { brands, language, t } from "./i18n/i18n";
-import { Dashboard } from "./pages/Dashboard";
-import { EditProfile } from "./pages/EditProfile";
 import { ForgotPassword } from "./pages/ForgotPassword";
-import { MakePayment } from "./pages/MakePayment";
-import { ManageUsers } from "./pages/ManageUsers";
 import { NewPassword } from "./pages/NewPassword";
 import { ResetPassword } from "./pages/ResetPassword";
 import { SignIn } from "./pages/SignIn";
-import { TransactionDetails } from "./pages/TransactionDetails";
 import { href, location, navigate, route, type RouteName } from "./router";
 import { endSession, tokens } from "./session";
 import { chooseLanguage, loadMe, me } from "./state";
 
-const PAGES: Record<RouteName, FunctionComponent<{ params: Record<string, string> }>> = {
-  dashboard: Dashboard,
+type Page = FunctionComponent<{ params: Record<string, string> }>;
+// The pages before sign-in come with the portal; the signed-in ones are fetched when first opened (and
+// the dashboard's as soon as a session exists), so that the sign-in page loads only what it shows.
+const PAGES: Partial<Record<RouteName, Page>> = {
   signIn: SignIn,
   newPassword: NewPassword,
   forgotPassword: ForgotPassword,
   resetPassword: ResetPassword,
-  details: TransactionDetails,
-  payment: MakePayment,
-  profile: EditProfile,
-  users: ManageUsers,
 };
+const LATER: Record<string, () => Promise<Page>> = {
+  dashboard: () => import("./pages/Dashboard").then((page) => page.Dashboard),
+  details: () => import("./pages/TransactionDetails").then((page) => page.TransactionDetails),
+  payment: () => import("./pages/MakePayment").then((page) => page.MakePayment),
+  profile: () => import("./pages/EditProfile").then((page) => page.EditProfile),
+  users: () => import("./pages/ManageUsers").then((page) => page.ManageUsers),
+};
+const fetched = signal<Partial<Record<RouteName, Page>>>({});
+
+function pageFor(name: RouteName): Page | undefined {
+  const page = PAGES[name] ?? fetched.value[name];
+  const load = LATER[name];
+  if (!page && load) {
+    void load().then((loaded) => {
+      fetched.value = { ...fetched.value, [name]: loaded };
+    });
+  }
+  return page;
+}
 const PUBLIC: ReadonlySet<RouteName> = new Set(["signIn", "newPassword", "forgotPassword", "resetPassword"]);
 
 // `html lang` follows the reader's language, for screen readers and for the browser's hyphenation.
@@ -53,7 +65,7 @@ export function App() {
     if (signedIn && !me.value) void loadMe();
   }, [needsSession, signedIn]);
 
-  const Page = name ? PAGES[name] : null;
+  const Page = name ? pageFor(name) : null;
   return (
     <>
       <a class="skip" href="#main">

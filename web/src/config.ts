@@ -28,7 +28,8 @@ export function isPortalConfig(value: unknown): value is PortalConfig {
 }
 
 export async function loadConfig(): Promise<PortalConfig> {
-  const answer = await fetch("/config.json", { cache: "no-cache" });
+  // The preloaded response (index.html); the host serves it with no-cache, so a deploy's change is seen.
+  const answer = await fetch("/config.json");
   const config: unknown = await answer.json();
   if (!answer.ok || !isPortalConfig(config)) throw new Error("config.json is missing or incomplete");
   return config;
