@@ -83,7 +83,7 @@ def test_invoice_payment_and_users_reach_exactly_the_users_with_notifications_on
     [told] = with_subject(sent, f"{newcomer} was added")
     assert told["to"] == [DEMO_USER]
     assert "Nora Lindqvist" in told["text"] and DEMO_ACCOUNT_NUMBER in told["text"]
-    assert "/users" in told["html"]
+    assert "/manage-users" in told["html"]
 
     # An invoice posted by the billing engine: both users with notifications on, in their own time zones.
     today = date.today()
@@ -110,7 +110,7 @@ def test_invoice_payment_and_users_reach_exactly_the_users_with_notifications_on
     for email in invoices:
         assert f"due {written_due}" in email["subject"]
         assert f"Due date: {written_due}" in email["text"] and "Amount due: $" in email["text"]
-        assert f'/transactions/{invoice_id}" target="_blank"' in email["html"]  # the button
+        assert f'/activity/{invoice_id}" target="_blank"' in email["html"]  # the button
     by_address = {email["to"][0]: email["text"] for email in invoices}
     assert any(zone in by_address[newcomer] for zone in (" AST.", " ADT."))  # Halifax time
     assert any(zone in by_address[DEMO_USER] for zone in (" EST.", " EDT."))  # Toronto time
@@ -143,7 +143,7 @@ def test_invoice_payment_and_users_reach_exactly_the_users_with_notifications_on
     assert history.status == 200, history.raw
     credits = [row for row in history.body["items"] if row["id"] != invoice_id]
     for row in credits:
-        told = [email for email in sent if f"/transactions/{row['id']}" in (email["html"] or "")]
+        told = [email for email in sent if f"/activity/{row['id']}" in (email["html"] or "")]
         assert addressees(told) == sorted([DEMO_USER, newcomer]), row
     expected = 1 + 1 + 2 + 2 * len(credits) + 2 + 1
     assert len(sent) == expected, [(email["to"], email["subject"]) for email in sent]
@@ -216,7 +216,7 @@ def test_a_user_who_reads_french_gets_the_invitation_and_billing_emails_in_frenc
     assert "Une nouvelle facture a été émise pour" in text and f"(compte {DEMO_ACCOUNT_NUMBER})" in text
     assert re.search(f"\nMontant dû : {AMOUNT_IN_FRENCH}\nDate d'échéance : {french_date(due)}\n", text)
     assert any(zone in text for zone in (" HNE.", " HAE."))  # Montréal time, as French writes it
-    assert "\nVoir la facture : http" in text and f"/transactions/{invoice_id}\n" in text
+    assert "\nVoir la facture : http" in text and f"/activity/{invoice_id}\n" in text
     assert "Des questions? Communiquez avec l'équipe de facturation au " in text
     assert '<html lang="fr"' in french["html"] and ">Voir la facture</a>" in french["html"]
     english = by_address[DEMO_USER]["subject"].strip()  # a long subject comes back folded, as sent

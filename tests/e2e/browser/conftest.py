@@ -39,7 +39,9 @@ def portal(local_stack: str) -> str:
     return local_stack
 
 
-@pytest.fixture(scope="session")
+# For this package's tests only: Playwright's sync API runs an event loop while it is started, and another
+# test that starts it (the emails' screenshots) must find it stopped.
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM}: make test installs Debian's chromium"

@@ -42,8 +42,8 @@ export function Notice({ kind, children }: { kind: "status" | "error" | "success
 
 interface FieldProps extends Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "label"> {
   label: string;
-  hint?: string;
-  error?: string | null;
+  hint?: string | undefined;
+  error?: string | null | undefined;
 }
 
 /** An input with its label, its hint and its error, tied together for assistive technology. */

@@ -2,10 +2,10 @@
 // Save Payment Method.
 import { useId } from "preact/hooks";
 
-import { TextField } from "./TextField";
 import { t } from "../../i18n/i18n";
 import { PROVINCES, type NewCardForm } from "./newCard";
 import type { FormField } from "./outcome";
+import { Field } from "../ui";
 
 export type FieldErrors = Partial<Record<FormField, string>>;
 
@@ -28,9 +28,9 @@ export function NewCardFields({ form, errors, cardError, onChange }: NewCardFiel
         <legend>{t("payment.card")}</legend>
         <p class="hint">{t("payment.cardPrivacy")}</p>
         {cardError && <p class="field-error" role="alert">{cardError}</p>}
-        <TextField label={t("payment.cardNumber")} error={errors.number} autocomplete="cc-number" inputMode="numeric" {...text("number")} />
+        <Field label={t("payment.cardNumber")} error={errors.number} autocomplete="cc-number" inputMode="numeric" {...text("number")} />
         <div class="field-row">
-          <TextField
+          <Field
             label={t("payment.cardExpiry")}
             hint={t("payment.cardExpiryHint")}
             error={errors.expiry}
@@ -38,7 +38,7 @@ export function NewCardFields({ form, errors, cardError, onChange }: NewCardFiel
             inputMode="numeric"
             {...text("expiry")}
           />
-          <TextField
+          <Field
             label={t("payment.cardCvc")}
             hint={t("payment.cardCvcHint")}
             error={errors.cvc}
@@ -51,13 +51,13 @@ export function NewCardFields({ form, errors, cardError, onChange }: NewCardFiel
       <fieldset>
         <legend>{t("payment.billingAddress")}</legend>
         <p class="hint">{t("payment.billingAddressHint")}</p>
-        <TextField label={t("payment.line1")} error={errors.line1} autocomplete="billing address-line1" {...text("line1")} />
-        <TextField label={t("payment.line2")} error={errors.line2} autocomplete="billing address-line2" {...text("line2")} />
-        <TextField label={t("payment.city")} error={errors.city} autocomplete="billing address-level2" {...text("city")} />
+        <Field label={t("payment.line1")} error={errors.line1} autocomplete="billing address-line1" {...text("line1")} />
+        <Field label={t("payment.line2")} error={errors.line2} autocomplete="billing address-line2" {...text("line2")} />
+        <Field label={t("payment.city")} error={errors.city} autocomplete="billing address-level2" {...text("city")} />
         <ProvinceField value={form.province} error={errors.province} onChange={(province) => onChange({ province })} />
-        <TextField label={t("payment.postalCode")} error={errors.postalCode} autocomplete="billing postal-code" {...text("postalCode")} />
+        <Field label={t("payment.postalCode")} error={errors.postalCode} autocomplete="billing postal-code" {...text("postalCode")} />
       </fieldset>
-      <TextField
+      <Field
         type="email"
         label={t("payment.billingEmail")}
         hint={t("payment.billingEmailHint")}

@@ -6,7 +6,6 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ApiError, Schemas } from "../../api/client";
 import { language, longDate, money, t } from "../../i18n/i18n";
 import { href, navigate } from "../../router";
-import { TextField } from "./TextField";
 import { amountForInput, readAmount } from "./amount";
 import { PaymentAttempts } from "./attempt";
 import { forgetCard, tokenizeCard } from "./cardFields";
@@ -17,6 +16,7 @@ import { type FieldErrors, NewCardFields } from "./NewCardFields";
 import { formFieldOf, type Outcome } from "./outcome";
 import { PaymentNotice, type Phase } from "./PaymentNotice";
 import { paymentNow, saveMethod, sendPayment } from "./requests";
+import { Field } from "../ui";
 
 /** How long the success message shows before the portal returns to the dashboard. */
 export const RETURN_AFTER_MS = 3000;
@@ -178,7 +178,7 @@ export function PaymentForm({ account, savedMethods, topUserEmail }: PaymentForm
         void pay();
       }}
     >
-      <TextField
+      <Field
         label={t("payment.amount")}
         hint={`${balanceHint(account.current_balance)} ${t("payment.amountFormat")}`}
         error={errors.amount}
