@@ -111,6 +111,10 @@ class _Placeholders(dict[str, str]):
     def __missing__(self, logical_id: str) -> str:
         return f"billing-portal-{logical_id.lower()}"
 
+    def get(self, logical_id: str, default: object = None) -> str:
+        # `!Sub` resolves names with get(): a placeholder for every one (pseudo parameters too).
+        return self[logical_id]
+
 
 def _base_environment() -> dict[str, str]:
     """What every run sees: a region and fake credentials (as in Lambda, from the environment), and no
